@@ -1,0 +1,21 @@
+"""Relaxed and plain equivariant layers and networks."""
+
+from .convolution import RelaxedConvolution
+from .network import RelaxedNetwork
+from .radial import RadialBasis, smooth_cutoff
+from .relaxed_filter import RelaxedFilter, default_filter_irreps
+from .regularization import PENALTIES, relaxed_weight_penalty
+from .relaxed_weights import RelaxedWeights, default_relaxed_irreps
+
+__all__ = [
+    "PENALTIES",
+    "RelaxedNetwork",
+    "relaxed_weight_penalty",
+    "RadialBasis",
+    "RelaxedConvolution",
+    "RelaxedFilter",
+    "RelaxedWeights",
+    "default_filter_irreps",
+    "default_relaxed_irreps",
+    "smooth_cutoff",
+]

@@ -1,0 +1,108 @@
+"""The relaxed filter θ ⊗ Y(r̂), folded into one matrix per forward pass."""
+
+from __future__ import annotations
+
+import torch
+from e3nn import o3
+
+from .relaxed_weights import RelaxedWeights
+
+__all__ = ["RelaxedFilter", "default_filter_irreps"]
+
+
+def default_filter_irreps(irreps_sh: o3.Irreps) -> o3.Irreps:
+    """Every ``l`` of ``irreps_sh`` with both parities, multiplicity one.
+
+    The harmonics only have parity :math:`(-1)^l`; the opposite parity is needed so a
+    pseudo-tensor θ (e.g. a magnetic field, ``1e``) can reach the node features
+    through paths such as ``1o ⊗ 1e → 1o``.
+    """
+    out = []
+    for l in sorted({ir.l for _, ir in irreps_sh}):
+        natural = (-1) ** l
+        out += [(1, (l, natural)), (1, (l, -natural))]
+    return o3.Irreps(out)
+
+
+class RelaxedFilter(torch.nn.Module):
+    r"""Filter :math:`\theta \otimes Y(\hat r)` of the relaxed convolution (eq. 6).
+
+    The tensor product has one path per allowed triple
+    :math:`(l_\theta p_\theta) \otimes (l_Y p_Y) \to (l_f p_f)` with a fixed weight 1
+    (component normalisation, no path normalisation). Fixed weights keep θ the only
+    symmetry-breaking parameter: learnable path weights could make θ arbitrarily
+    small while keeping the filter, which would defeat its regulariser. With θ =
+    :math:`\theta^{0e}=1` and ``irreps_filter == irreps_sh`` the filter is exactly Y.
+
+    Because θ is shared by all edges, the product is linear in Y:
+    :math:`\theta \otimes Y = Y M(\theta)`, and :math:`M` is linear in θ,
+    :math:`M_{kc}(\theta) = \sum_t \theta_t C_{tkc}` with the coupling tensor
+    :math:`C_{tkc} = (e_t \otimes e_k)_c` of the basis vectors. ``C`` is computed once
+    at construction; :meth:`matrix` contracts it with θ once per forward pass, and
+    :meth:`forward` applies :math:`M(\theta)` to every edge as one matmul.
+
+    Parameters
+    ----------
+    irreps_relaxed : str or o3.Irreps or int
+        Irreps of θ (see :class:`RelaxedWeights`).
+    irreps_sh : o3.Irreps
+        Irreps of the edge spherical harmonics.
+    irreps_filter : o3.Irreps
+        Irreps of the filter; each must be reachable from some θ irrep ⊗ Y irrep.
+    """
+
+    def __init__(
+        self, irreps_relaxed: str | o3.Irreps | int, irreps_sh: o3.Irreps, irreps_filter: o3.Irreps
+    ) -> None:
+        super().__init__()
+        self.theta = RelaxedWeights(irreps_relaxed)
+        self.irreps_sh = o3.Irreps(irreps_sh)
+        self.irreps_filter = o3.Irreps(irreps_filter)
+        instructions = [
+            (i, j, k, "uvw", True)
+            for i, (_, ir_theta) in enumerate(self.theta.irreps)
+            for j, (_, ir_sh) in enumerate(self.irreps_sh)
+            for k, (_, ir_filter) in enumerate(self.irreps_filter)
+            if ir_filter in ir_theta * ir_sh
+        ]
+        reached = {k for _, _, k, _, _ in instructions}
+        missing = [str(ir) for k, (_, ir) in enumerate(self.irreps_filter) if k not in reached]
+        if missing:
+            raise ValueError(
+                f"filter irreps {', '.join(missing)} cannot be produced by relaxed weights "
+                f"{self.theta.irreps} ⊗ harmonics {self.irreps_sh}: remove them from "
+                "irreps_filter or add relaxed irreps that reach them"
+            )
+        self.tp = o3.TensorProduct(
+            self.theta.irreps,
+            self.irreps_sh,
+            self.irreps_filter,
+            instructions,
+            irrep_normalization="component",
+            path_normalization="none",
+            internal_weights=False,
+            shared_weights=True,
+        )
+        self.register_buffer("path_weights", torch.ones(self.tp.weight_numel), persistent=False)
+        dim_theta, dim_sh = self.theta.irreps.dim, self.irreps_sh.dim
+        with torch.no_grad():
+            left = torch.eye(dim_theta).repeat_interleave(dim_sh, dim=0)
+            right = torch.eye(dim_sh).repeat(dim_theta, 1)
+            coupling = self.tp(left, right, self.path_weights)
+        self.register_buffer(
+            "coupling", coupling.reshape(dim_theta, dim_sh, self.irreps_filter.dim), persistent=False
+        )
+
+    def matrix(self) -> torch.Tensor:
+        r""":math:`M(\theta)`, shape ``(irreps_sh.dim, irreps_filter.dim)``."""
+        theta = self.theta()
+        return torch.einsum("t,tkc->kc", theta, self.coupling.to(theta.dtype))
+
+    def forward(self, sh: torch.Tensor) -> torch.Tensor:
+        """Filter of every edge, ``(E, irreps_filter.dim)``, from harmonics ``(E, irreps_sh.dim)``."""
+        return sh @ self.matrix()
+
+    def per_edge(self, sh: torch.Tensor) -> torch.Tensor:
+        """The same filter by a tensor product on every edge (reference for tests and benchmarks)."""
+        theta = self.theta()
+        return self.tp(theta.expand(sh.shape[0], -1), sh, self.path_weights)

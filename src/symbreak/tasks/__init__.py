@@ -1,0 +1,1 @@
+"""Experiments: data, model recipe and metrics of each task."""

@@ -1,0 +1,275 @@
+"""One training loop for every task: regulariser, progress bar, best weights, checkpoints."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .nn.regularization import PENALTIES, relaxed_weight_penalty
+from .nn.relaxed_weights import RelaxedWeights
+from .optim import IrrepsAdam
+
+__all__ = ["TrainSettings", "TrainResult", "train", "atomic_torch_save"]
+
+OPTIMIZERS = ("adam", "sgd")
+SCHEDULES = ("cosine", "constant")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainSettings:
+    """Settings of one training run.
+
+    Attributes
+    ----------
+    epochs : int
+        Passes over the batches; one optimiser step per batch.
+    lr : float
+        Learning rate (the peak one with the cosine schedule).
+    optimizer : {"adam", "sgd"}
+    schedule : {"cosine", "constant"}
+        Cosine decay over all steps down to ``lr * 1e-3``, or constant.
+    penalty : {"norm", "squared"}
+        Regulariser of the symmetry-breaking blocks of θ
+        (:func:`~symbreak.nn.relaxed_weight_penalty`).
+    penalty_weight : float
+        λ in ``loss = data_loss + λ * penalty``.
+    seed : int
+        Seeds the initial weights (when the caller builds the model inside
+        :func:`torch.random.fork_rng`) and the batch order. Nothing is seeded globally.
+    checkpoint_every : int
+        Save a checkpoint every this many epochs (0: only at the end, if a path is given).
+    """
+
+    epochs: int = 1000
+    lr: float = 1e-2
+    optimizer: str = "adam"
+    schedule: str = "cosine"
+    penalty: str = "norm"
+    penalty_weight: float = 0.0
+    seed: int = 0
+    checkpoint_every: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.epochs, int) or self.epochs < 1:
+            raise ValueError(f"epochs must be an integer >= 1, got {self.epochs!r}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        if self.penalty not in PENALTIES:
+            raise ValueError(f"penalty must be one of {', '.join(PENALTIES)}, got {self.penalty!r}")
+        if not (math.isfinite(self.penalty_weight) and self.penalty_weight >= 0):
+            raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight!r}")
+        if self.checkpoint_every < 0:
+            raise ValueError(f"checkpoint_every must be >= 0, got {self.checkpoint_every!r}")
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What a run produced.
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+        Per epoch: ``"loss"`` (data + penalty), ``"data_loss"``, ``"penalty"``.
+    best_loss : float
+        Lowest total loss of an epoch.
+    best_epoch : int
+    best_state : dict
+        A copy (not a reference) of the weights that gave ``best_loss``; they are
+        also loaded into the model when training ends.
+    seconds : float
+        Wall time of the epochs run in this call (a resumed run counts only its part).
+    """
+
+    history: dict[str, list[float]]
+    best_loss: float
+    best_epoch: int
+    best_state: dict[str, torch.Tensor]
+    seconds: float
+
+
+def _copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: value.detach().clone() for name, value in model.state_dict().items()}
+
+
+def atomic_torch_save(obj: Any, path: str | Path) -> None:
+    """``torch.save`` to a temporary file then rename: a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    torch.save(obj, temporary)
+    os.replace(temporary, path)
+
+
+def train(
+    model: torch.nn.Module,
+    batches: Sequence[Any],
+    loss_fn: Callable[[torch.nn.Module, Any], torch.Tensor],
+    settings: TrainSettings,
+    *,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    description: str = "training",
+    progress: bool = True,
+) -> TrainResult:
+    """Train ``model`` on ``batches``, one optimiser step per batch, and keep its best weights.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Its :class:`~symbreak.nn.RelaxedWeights` (if any) are regularised.
+    batches : sequence
+        Anything ``loss_fn`` understands; shuffled every epoch (seeded) if more than one.
+    loss_fn : callable
+        ``loss_fn(model, batch) -> scalar data loss``.
+    settings : TrainSettings
+    checkpoint : path, optional
+        Where to save checkpoints (atomically).
+    resume : bool
+        Continue from ``checkpoint`` if it exists. The run then ends with the same
+        weights as an uninterrupted one (same settings, deterministic kernels).
+    description : str
+        Label of the progress bar.
+    progress : bool
+        Show a rich progress bar.
+    """
+    if len(batches) == 0:
+        raise ValueError("no training batches")
+    optimizers = _optimizers(model, settings)
+    total_steps = settings.epochs * len(batches)
+    if settings.schedule == "cosine":
+        schedulers = [
+            torch.optim.lr_scheduler.CosineAnnealingLR(o, total_steps, settings.lr * 1e-3) for o in optimizers
+        ]
+    else:
+        schedulers = [torch.optim.lr_scheduler.LambdaLR(o, lambda step: 1.0) for o in optimizers]
+    # The group lasso is applied by IrrepsAdam's proximal step, not by its gradient.
+    penalty_in_loss = 0.0 if settings.penalty == "norm" else settings.penalty_weight
+    generator = torch.Generator().manual_seed(settings.seed)
+
+    history: dict[str, list[float]] = {"loss": [], "data_loss": [], "penalty": []}
+    best_loss, best_epoch, best_state = math.inf, -1, _copy_state(model)
+    start_epoch = 0
+    if resume and checkpoint is not None and Path(checkpoint).exists():
+        state = _load_checkpoint(checkpoint, settings)
+        model.load_state_dict(state["model"])
+        for optimizer, saved in zip(optimizers, state["optimizers"]):
+            optimizer.load_state_dict(saved)
+        for scheduler, saved in zip(schedulers, state["schedulers"]):
+            scheduler.load_state_dict(saved)
+        generator.set_state(state["generator"])
+        history = state["history"]
+        best_loss, best_epoch, best_state = state["best_loss"], state["best_epoch"], state["best_state"]
+        start_epoch = state["epoch"] + 1
+
+    def save(epoch: int) -> None:
+        atomic_torch_save(
+            {
+                "epoch": epoch,
+                "model": model.state_dict(),
+                "optimizers": [o.state_dict() for o in optimizers],
+                "schedulers": [s.state_dict() for s in schedulers],
+                "generator": generator.get_state(),
+                "history": history,
+                "best_loss": best_loss,
+                "best_epoch": best_epoch,
+                "best_state": best_state,
+                "settings": dataclasses.asdict(settings),
+            },
+            checkpoint,
+        )
+
+    started = time.perf_counter()
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+        disable=not progress,
+    )
+    with bar:
+        task = bar.add_task(description, total=settings.epochs, completed=start_epoch, loss="-")
+        for epoch in range(start_epoch, settings.epochs):
+            order = torch.randperm(len(batches), generator=generator) if len(batches) > 1 else [0]
+            # One batch: the loss of this epoch belongs to the weights before its step.
+            snapshot = _copy_state(model) if len(batches) == 1 else None
+            data_total, penalty_total = 0.0, 0.0
+            for index in order:
+                data_loss = loss_fn(model, batches[int(index)])
+                penalty = relaxed_weight_penalty(model, settings.penalty).to(data_loss)
+                loss = data_loss + penalty_in_loss * penalty
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"{description}: the loss became {loss.item()} at epoch {epoch}; "
+                        "lower the learning rate or check the data"
+                    )
+                for optimizer in optimizers:
+                    optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                for optimizer, scheduler in zip(optimizers, schedulers):
+                    optimizer.step()
+                    scheduler.step()
+                data_total += data_loss.item()
+                penalty_total += penalty.item()
+            data_mean = data_total / len(batches)
+            penalty_mean = penalty_total / len(batches)
+            total = data_mean + settings.penalty_weight * penalty_mean
+            history["loss"].append(total)
+            history["data_loss"].append(data_mean)
+            history["penalty"].append(penalty_mean)
+            if total < best_loss:
+                best_loss, best_epoch = total, epoch
+                best_state = snapshot if snapshot is not None else _copy_state(model)
+            bar.update(task, advance=1, loss=f"{total:.3e}")
+            if checkpoint is not None and settings.checkpoint_every and (epoch + 1) % settings.checkpoint_every == 0:
+                save(epoch)
+    if checkpoint is not None:
+        save(settings.epochs - 1)
+    model.load_state_dict(best_state)
+    return TrainResult(history, best_loss, best_epoch, best_state, time.perf_counter() - started)
+
+
+def _optimizers(model: torch.nn.Module, settings: TrainSettings) -> list[torch.optim.Optimizer]:
+    """Adam/SGD for the ordinary weights, :class:`IrrepsAdam` for every θ (equivariant steps)."""
+    thetas = [m for m in model.modules() if isinstance(m, RelaxedWeights)]
+    theta_ids = {id(t.weight) for t in thetas}
+    others = [p for p in model.parameters() if p.requires_grad and id(p) not in theta_ids]
+    optimizers: list[torch.optim.Optimizer] = []
+    if others:
+        kind = torch.optim.Adam if settings.optimizer == "adam" else torch.optim.SGD
+        optimizers.append(kind(others, lr=settings.lr))
+    if thetas:
+        group_lasso = settings.penalty_weight if settings.penalty == "norm" else 0.0
+        optimizers.append(
+            IrrepsAdam(thetas, settings.lr, group_lasso=group_lasso, adaptive=settings.optimizer == "adam")
+        )
+    if not optimizers:
+        raise ValueError("the model has no trainable parameters")
+    return optimizers
+
+
+def _load_checkpoint(path: str | Path, settings: TrainSettings) -> dict[str, Any]:
+    try:
+        state = torch.load(path, weights_only=True)
+    except Exception as error:  # any unreadable file: say which, and why
+        raise ValueError(f"cannot read checkpoint {path}: {error}") from None
+    saved = state.get("settings", {})
+    if saved != dataclasses.asdict(settings):
+        changed = sorted(k for k in set(saved) | set(dataclasses.asdict(settings))
+                         if saved.get(k) != dataclasses.asdict(settings).get(k))
+        raise ValueError(
+            f"checkpoint {path} was written with other settings ({', '.join(changed)}); "
+            "resume with the same settings or start a new run"
+        )
+    return state

@@ -62,10 +62,11 @@ def points_to_signals(points, lmax: int) -> torch.Tensor:
 def signals_to_points(signals: torch.Tensor, lmax: int, *, resolution: int = 60) -> torch.Tensor:
     """Recover one point per signal: direction of its highest peak times the peak value.
 
-    The inverse of :func:`points_to_signals` for exact signals. The peak is found on
-    an e3nn grid (``SphericalTensor.find_peaks``, a few degrees coarse) and then
-    refined by BFGS on the sphere, so recovered points are accurate to ~1e-8 of
-    their norm. Signals whose maximum is not positive give the origin.
+    The inverse of :func:`points_to_signals` for exact signals. The maximum is located
+    on e3nn's grid (``SphericalTensor.signal_on_grid``; e3nn's ``find_peaks`` fails on
+    signals whose peak sits at a grid pole) and then refined by BFGS on the sphere,
+    so recovered points are accurate to ~1e-8 of their norm. Signals whose maximum
+    is not positive give the origin.
 
     Returns
     -------
@@ -79,8 +80,9 @@ def signals_to_points(signals: torch.Tensor, lmax: int, *, resolution: int = 60)
     for n, signal in enumerate(signals):
         if not torch.any(signal != 0):
             continue
-        directions, values = sphere.find_peaks(signal.to(torch.get_default_dtype()), res=resolution)
-        direction, value = _refine_peak(signal, sphere, directions[values.argmax()].double())
+        grid, values = sphere.signal_on_grid(signal.to(torch.get_default_dtype()), resolution)
+        start = grid.reshape(-1, 3)[values.reshape(-1).argmax()]
+        direction, value = _refine_peak(signal, sphere, start.double())
         if value > 0:
             out[n] = direction * value
     return out
@@ -138,14 +140,17 @@ def relaxed_signal(
 
 
 def evaluate_signal(coefficients: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
-    """Values of a signal at directions ``(..., 3)`` (normalised here)."""
+    """Values of one signal ``(dim,)`` or of several ``(S, dim)`` at directions ``(P, 3)``.
+
+    Directions are normalised here. Returns ``(P,)`` or ``(P, S)``.
+    """
     coefficients = torch.as_tensor(coefficients, dtype=torch.float64)
     lmax = int(round(coefficients.shape[-1] ** 0.5)) - 1
     if (lmax + 1) ** 2 != coefficients.shape[-1]:
         raise ValueError(f"a signal has (lmax+1)^2 coefficients, got {coefficients.shape[-1]}")
     directions = torch.as_tensor(directions, dtype=torch.float64)
     sh = o3.spherical_harmonics(list(range(lmax + 1)), directions, normalize=True)
-    return sh @ coefficients
+    return sh @ (coefficients.T if coefficients.dim() == 2 else coefficients)
 
 
 def _monomials(degree: int) -> list[tuple[int, int, int]]:

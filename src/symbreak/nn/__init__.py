@@ -1,5 +1,6 @@
 """Relaxed and plain equivariant layers and networks."""
 
+from .checks import equivariance_error, random_orthogonal
 from .convolution import RelaxedConvolution
 from .network import RelaxedNetwork
 from .radial import RadialBasis, smooth_cutoff
@@ -8,6 +9,8 @@ from .regularization import PENALTIES, relaxed_weight_penalty
 from .relaxed_weights import RelaxedWeights, default_relaxed_irreps
 
 __all__ = [
+    "equivariance_error",
+    "random_orthogonal",
     "PENALTIES",
     "RelaxedNetwork",
     "relaxed_weight_penalty",

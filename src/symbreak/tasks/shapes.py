@@ -174,7 +174,7 @@ class ShapeSettings:
     irreps_hidden: str = "8x0e+8x0o+4x1o+4x1e+4x2e+4x2o"
     num_layers: int = 2
     cutoff: float | None = None
-    epochs: int = 600
+    epochs: int = 300
     lr: float = 1e-2
     penalty: str = "norm"
     penalty_weight: float = 1e-6

@@ -1,0 +1,112 @@
+"""Figures (matplotlib, no display needed): loss curves, spherical signals, shapes."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from .signals import evaluate_signal, format_polynomial  # noqa: E402
+
+__all__ = ["save_figure", "plot_loss_curves", "plot_sphere_signals", "plot_shapes"]
+
+
+def save_figure(figure: plt.Figure, path: str | Path) -> Path:
+    """Save atomically (temporary file, then rename) and close the figure."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    figure.savefig(temporary, format=path.suffix.lstrip(".") or "png", dpi=130, bbox_inches="tight")
+    plt.close(figure)
+    os.replace(temporary, path)
+    return path
+
+
+def plot_loss_curves(histories: dict[str, Sequence[float]], path: str | Path, title: str = "") -> Path:
+    """Training loss per epoch of each run, log scale."""
+    figure, axis = plt.subplots(figsize=(5.5, 3.6))
+    for label, values in histories.items():
+        axis.semilogy(np.arange(1, len(values) + 1), np.maximum(values, 1e-300), label=label)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("loss (MSE)")
+    axis.set_title(title)
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend()
+    return save_figure(figure, path)
+
+
+def _sphere_grid(resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    polar = np.linspace(0, math.pi, resolution)
+    azimuth = np.linspace(0, 2 * math.pi, 2 * resolution)
+    polar, azimuth = np.meshgrid(polar, azimuth, indexing="ij")
+    return np.sin(polar) * np.cos(azimuth), np.sin(polar) * np.sin(azimuth), np.cos(polar)
+
+
+def plot_sphere_signals(
+    signals: Sequence[torch.Tensor], titles: Sequence[str], path: str | Path, *, resolution: int = 60
+) -> Path:
+    """Each signal as a surface of radius ``|s(x̂)|`` coloured by ``s(x̂)`` (red +, blue −).
+
+    Axes are labelled x, y, z (the frame of the data; z up).
+    """
+    count = max(len(signals), 1)
+    figure = plt.figure(figsize=(4.0 * count, 4.2))
+    x, y, z = _sphere_grid(resolution)
+    directions = torch.tensor(np.stack([x, y, z], axis=-1).reshape(-1, 3))
+    for index, (signal, title) in enumerate(zip(signals, titles)):
+        axis = figure.add_subplot(1, count, index + 1, projection="3d")
+        values = evaluate_signal(signal, directions).numpy().reshape(x.shape)
+        scale = np.abs(values).max()
+        if scale == 0:
+            axis.text2D(0.5, 0.5, "0 (no symmetry breaking)", ha="center", transform=axis.transAxes)
+            radius, colours = np.zeros_like(values), np.full(values.shape, 0.5)
+        else:
+            radius, colours = np.abs(values) / scale, 0.5 + 0.5 * values / scale
+        axis.plot_surface(
+            radius * x, radius * y, radius * z, facecolors=plt.cm.coolwarm(colours),
+            rstride=1, cstride=1, linewidth=0, antialiased=False, shade=False,
+        )
+        for setter in (axis.set_xlim, axis.set_ylim, axis.set_zlim):
+            setter(-1, 1)
+        axis.set_box_aspect((1, 1, 1))
+        axis.set_xlabel("x")
+        axis.set_ylabel("y")
+        axis.set_zlabel("z")
+        polynomial = format_polynomial(signal) if scale else "0"
+        if len(polynomial) > 60:
+            polynomial = polynomial[:57] + "..."
+        axis.set_title(f"{title}\n{polynomial}", fontsize=8)
+    return save_figure(figure, path)
+
+
+def plot_shapes(
+    source: np.ndarray, target: np.ndarray, predictions: dict[str, np.ndarray], path: str | Path,
+    title: str = "",
+) -> Path:
+    """Source and target points with each model's recovered points, in 3D."""
+    figure = plt.figure(figsize=(5, 5))
+    axis = figure.add_subplot(projection="3d")
+    axis.scatter(*source.T, s=40, c="grey", alpha=0.5, label="source")
+    axis.scatter(*target.T, s=90, facecolors="none", edgecolors="k", label="target")
+    for (label, points), marker in zip(predictions.items(), "ox^s"):
+        axis.scatter(*np.asarray(points).T, s=25, marker=marker, label=label)
+    for start, end in zip(source, target):
+        axis.plot(*np.stack([start, end]).T, color="grey", linewidth=0.5, alpha=0.6)
+    bound = max(np.abs(source).max(), np.abs(target).max()) * 1.1
+    for setter in (axis.set_xlim, axis.set_ylim, axis.set_zlim):
+        setter(-bound, bound)
+    axis.set_box_aspect((1, 1, 1))
+    axis.set_xlabel("x")
+    axis.set_ylabel("y")
+    axis.set_zlabel("z")
+    axis.set_title(title)
+    axis.legend(fontsize=7, loc="upper left")
+    return save_figure(figure, path)

@@ -1,0 +1,59 @@
+"""The command line: real runs and clear one-line errors with exit code 2."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from symbreak.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.e2e
+def test_shapes_command_writes_report_and_figures(tmp_path):
+    result = runner.invoke(
+        app,
+        ["shapes", "--source", "square", "--target", "rectangle", "--epochs", "60", "--quiet",
+         "--json", str(tmp_path / "r.json"), "--out", str(tmp_path / "out")],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    for key in ("loss", "vertex_error", "theta"):
+        assert key in report["relaxed"]
+    assert {"loss", "vertex_error"} <= set(report["equivariant"])
+    assert report["source"]["name"] == "square" and report["target"]["name"] == "rectangle"
+    assert report["settings"]["epochs"] == 60
+    assert set(report["relaxed"]["theta"][0]["blocks"]) == {
+        "0e", "0o", "1o", "1e", "2e", "2o", "3o", "3e", "4e", "4o"
+    }
+    for name in ("loss.png", "theta_signal.png", "shapes.png", "report.json"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    assert "SH-MSE" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--source", "cube", "--target", "blob"], "unknown shape 'blob'"),
+        (["--source", "cube", "--target", "square"], "has 8 points but target square has 4"),
+        (["--source", "cube", "--target", "prism", "--cutoff", "0.3"], "without neighbours"),
+        (["--source", "cube", "--target", "prism", "--epochs", "0"], "epochs must be an integer >= 1"),
+        (["--source", "cube", "--target", "prism", "--resume"], "--resume needs --checkpoint-dir"),
+    ],
+)
+def test_bad_input_is_one_clear_line(args, message):
+    result = runner.invoke(app, ["shapes", *args, "--quiet"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_nan_coordinates_in_a_file(tmp_path):
+    points = np.ones((8, 3))
+    points[3, 1] = np.nan
+    np.save(tmp_path / "nan.npy", points)
+    result = runner.invoke(app, ["shapes", "--source", str(tmp_path / "nan.npy"), "--target", "cube"])
+    assert result.exit_code == 2
+    assert "NaN or inf in row(s) 3" in result.output

@@ -41,7 +41,7 @@ def as_points(points, name: str = "points", min_points: int = 1) -> np.ndarray:
     if array.ndim != 2 or array.shape[1] != 3:
         raise ValueError(f"{name}: expected an array of shape (N, 3), got shape {array.shape}")
     if array.shape[0] < min_points:
-        raise ValueError(f"{name}: expected at least {min_points} points, got {array.shape[0]}")
+        raise ValueError(f"{name}: expected at least {min_points} point(s), got {array.shape[0]}")
     bad = ~np.isfinite(array).all(axis=1)
     if bad.any():
         rows = ", ".join(str(i) for i in np.flatnonzero(bad)[:5])

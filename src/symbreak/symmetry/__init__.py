@@ -1,0 +1,35 @@
+"""Point-group analysis: groups, characters, Mulliken labels, decompositions, stabilisers.
+
+Conventions (see ``docs/symmetry.md``): operations are 3×3 orthogonal Cartesian matrices acting
+on column vectors; named groups are in standard orientation (principal axis z, C2' along x,
+σv = xz plane); decompositions use real (physically irreducible) irreps, a complex-conjugate
+pair ``1E``/``2E`` being combined into one ``E``.
+"""
+
+from ._identify import IdentificationError
+from ._names import CRYSTALLOGRAPHIC, HERMANN_MAUGUIN, MAX_AXIS_ORDER, point_group_names
+from .coupling import coupling_coefficients, irrep_matrices
+from .crystal import space_group
+from .decompose import Decomposition, decompose, irreps_content, projectors, representation
+from .group import PointGroup
+from .subgroups import breaking_irreps, stabilizer, subgroup
+
+__all__ = [
+    "PointGroup",
+    "Decomposition",
+    "decompose",
+    "irreps_content",
+    "projectors",
+    "representation",
+    "stabilizer",
+    "subgroup",
+    "breaking_irreps",
+    "space_group",
+    "irrep_matrices",
+    "coupling_coefficients",
+    "point_group_names",
+    "CRYSTALLOGRAPHIC",
+    "HERMANN_MAUGUIN",
+    "MAX_AXIS_ORDER",
+    "IdentificationError",
+]

@@ -57,3 +57,24 @@ def test_nan_coordinates_in_a_file(tmp_path):
     result = runner.invoke(app, ["shapes", "--source", str(tmp_path / "nan.npy"), "--target", "cube"])
     assert result.exit_code == 2
     assert "NaN or inf in row(s) 3" in result.output
+
+
+def test_symmetry_command_names_groups(tmp_path):
+    result = runner.invoke(app, ["symmetry", "prism", "--no-table"])
+    assert result.exit_code == 0 and "point group D4h" in result.output
+    result = runner.invoke(app, ["symmetry", "cube"])
+    assert "T1u" in result.output and "character table of Oh" in result.output
+    from ase.build import bulk
+
+    bulk("Cu", "fcc", a=3.6).write(tmp_path / "cu.cif")
+    result = runner.invoke(app, ["symmetry", str(tmp_path / "cu.cif"), "--no-table"])
+    assert result.exit_code == 0 and "Oh" in result.output and "Fm-3m" in result.output
+
+
+def test_decompose_command():
+    result = runner.invoke(app, ["decompose", "--group", "D4h", "--irreps", "1o", "--values", "0,0,1"])
+    assert result.exit_code == 0 and "A2u" in result.output and "1.0000" in result.output
+    bad = runner.invoke(app, ["decompose", "--group", "D4h", "--irreps", "1o", "--values", "0,1"])
+    assert bad.exit_code == 2 and "dimension 3, but 2 values" in bad.output
+    bad = runner.invoke(app, ["decompose", "--group", "Q9", "--irreps", "1o", "--values", "0,0,1"])
+    assert bad.exit_code == 2 and "Q9" in bad.output and "Traceback" not in bad.output

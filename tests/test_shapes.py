@@ -31,6 +31,44 @@ def test_cube_to_prism_reproduces_the_paper():
     even, odd = non_scalar_norms(report)
     assert even > 0.1  # it did learn to break symmetry...
     assert odd < 0.01 * even  # ...without breaking inversion, which the prism keeps
+    # ... and names it as the paper did by hand: Eg of Oh, residual D4h ⊇ the prism's D4h
+    assert report["source"]["point_group"] == "Oh" and report["target"]["point_group"] == "D4h"
+    breaking = report["breaking"]
+    assert breaking["breaking_irreps"] == ["Eg"]
+    assert breaking["residual_group"] == "D4h" and breaking["residual_contains_target"]
+    assert "Eg of Oh; residual symmetry D4h" in breaking["sentence"]
+
+
+@pytest.mark.e2e
+def test_cube_to_cube_learns_no_breaking():
+    report = run_shapes("cube", "cube", ShapeSettings(epochs=100), baseline=False)
+    weights = report["breaking"]["decomposition"]
+    assert weights["A1g"] >= 0.99  # e.g. the cubic harmonic of the 4e block: symmetric under Oh
+    assert report["breaking"]["breaking_irreps"] == []
+    assert report["breaking"]["residual_group"] == "Oh"
+
+
+@pytest.mark.parametrize("target, allowed", [("cube", {"A1g"}), ("prism", {"A1g", "Eg"})])
+def test_gradient_at_initialisation_obeys_curie(target, allowed):
+    """Paper 004: gradients of an invariant loss are as symmetric as input and target together."""
+    from symbreak.symmetry import PointGroup, decompose
+    from symbreak.tasks.shapes import ShapeProblem
+
+    problem = ShapeProblem(builtin_shape("cube"), builtin_shape(target), ShapeSettings())
+    model = problem.build_model(relaxed=True)
+    problem.loss(model).backward()
+    cube_group = PointGroup.from_points(builtin_shape("cube").points)
+    gradients = [(theta.weight.grad, theta.irreps) for theta in model.relaxed_weights()]
+    total = {}
+    for gradient, irreps in gradients:
+        assert gradient.norm() > 1e-8
+        for label, fraction in decompose(gradient, irreps, cube_group).fractions.items():
+            total[label] = total.get(label, 0.0) + fraction * float(gradient.norm() ** 2)
+    norm = sum(total.values())
+    outside = sum(w for label, w in total.items() if label not in allowed) / norm
+    assert outside < 1e-12
+    if target == "prism":
+        assert total["Eg"] / norm > 1e-3  # the gradient already points to the breaking
 
 
 @pytest.mark.e2e

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import numpy as np
 import typer
 from rich.console import Console
 
@@ -136,6 +137,137 @@ def demo(
         "weights θ that break exactly the missing symmetry."
     )
     _shapes_run("cube", "prism", epochs, None, None, None, None, True, None, False, None, out, threads, quiet)
+
+
+def _group_of_file(spec: str, tol: float, symprec: float):
+    """Point group (and space group, for periodic structures) of a shape or structure file."""
+    from .symmetry import PointGroup, space_group
+    from .tasks.shapes import BUILTIN_SHAPES, resolve_shape
+
+    path = Path(spec)
+    if spec not in BUILTIN_SHAPES and path.suffix.lower() not in (".npy", ".csv", ".txt"):
+        if not path.is_file():
+            raise ValueError(f"{spec}: no such file (or built-in shape: {', '.join(BUILTIN_SHAPES)})")
+        import ase.io
+
+        try:
+            atoms = ase.io.read(path)
+        except Exception as error:  # ASE raises many kinds; one clear message
+            raise ValueError(f"{spec}: cannot read as a structure ({error})") from None
+        if atoms.pbc.any():
+            symbol, number = space_group(atoms, symprec)
+            return PointGroup.from_atoms(atoms, symprec), f"space group {symbol} (No. {number})", len(atoms)
+        return PointGroup.from_points(atoms.get_positions(), tol=tol, species=atoms.get_chemical_symbols()), None, len(atoms)
+    shape = resolve_shape(spec)
+    return PointGroup.from_points(shape.points, tol=tol), None, len(shape.points)
+
+
+@app.command()
+@user_errors
+def symmetry(
+    file: str = typer.Argument(..., help="Shape (built-in name, .xyz, .npy, .csv) or structure (CIF, POSCAR, extxyz)."),
+    tol: float = typer.Option(0.1, help="Point sets: tolerance relative to the nearest-neighbour distance."),
+    symprec: float = typer.Option(1e-3, help="Crystals: spglib's symprec (Å)."),
+    table: bool = typer.Option(True, help="Print the character table."),
+) -> None:
+    """Print the point group of a shape or crystal, its frame and its character table."""
+    from rich.table import Table
+
+    group, extra, count = _group_of_file(file, tol, symprec)
+    name = group.name if group.limit_group is None else f"{group.limit_group} (finite stand-in {group.name})"
+    console.print(f"[bold]{file}[/]: {count} points, point group [bold]{name}[/], order {group.order}"
+                  + (f", {extra}" if extra else ""), highlight=False)
+    if group.is_standard:
+        console.print("standard orientation: principal axis z, C2' / σv along x", highlight=False)
+    else:
+        axis = np.round(group.principal_axis, 4) if group.principal_axis is not None else None
+        second = np.round(group.secondary_axis, 4) if group.secondary_axis is not None else None
+        console.print(f"principal axis {axis}, secondary axis {second} (labels follow this frame)", highlight=False)
+    if table:
+        characters = Table(title=f"character table of {group.name}", header_style="bold")
+        characters.add_column("")
+        for class_name in group.class_names:
+            characters.add_column(class_name, justify="right")
+        for label, row in zip(group.irrep_labels, group.character_table):
+            characters.add_row(label, *[_character(value) for value in row])
+        console.print(characters)
+
+
+def _character(value) -> str:
+    value = complex(value)
+    if abs(value.imag) < 1e-9:
+        return f"{value.real:.3g}" if abs(value.real - round(value.real)) > 1e-9 else str(int(round(value.real)))
+    return f"{value.real:.3g}{value.imag:+.3g}i"
+
+
+@app.command()
+@user_errors
+def decompose(
+    group: Optional[str] = typer.Option(None, help="Point group by name (standard orientation), e.g. Oh, D4h, m-3m."),
+    irreps: Optional[str] = typer.Option(None, help='Irreps of the values, e.g. "1x2e".'),
+    values: Optional[str] = typer.Option(None, help="Comma-separated coefficients (e3nn basis)."),
+    report: Optional[Path] = typer.Option(None, help="A shapes report.json: decompose its learned θ."),
+) -> None:
+    """Decompose an irreps signal (or the θ of a report) into irreps of a point group."""
+    from rich.table import Table
+
+    from .analysis import breaking_analysis
+    from .symmetry import PointGroup
+
+    if report is not None:
+        if values is not None or irreps is not None:
+            raise ValueError("give either --report or --irreps with --values, not both")
+        data = _read_report(report)
+        points = np.array(data["source"]["points"])
+        parent = PointGroup.from_name(group) if group else PointGroup.from_points(points)
+        signals = [(np.array(_flatten(layer["blocks"])), layer["irreps"]) for layer in data["relaxed"]["theta"]]
+        result = breaking_analysis(signals, parent)
+        weights, title = result["decomposition"], f"learned θ of {report} (0e background removed) in {parent.name}"
+    else:
+        if group is None or irreps is None or values is None:
+            raise ValueError("give --group, --irreps and --values (or --report)")
+        parent = PointGroup.from_name(group)
+        try:
+            numbers = np.array([float(v) for v in values.replace(" ", "").split(",") if v])
+        except ValueError:
+            raise ValueError(f"--values must be comma-separated numbers, got {values!r}") from None
+        from .symmetry import decompose as split
+
+        from ._validation import as_irreps
+
+        parsed = as_irreps(irreps, "--irreps")
+        if len(numbers) != parsed.dim:
+            raise ValueError(f"--irreps {parsed} has dimension {parsed.dim}, but {len(numbers)} values were given")
+        if not np.all(np.isfinite(numbers)):
+            raise ValueError("--values must be finite numbers")
+        weights, title = split(numbers, parsed, parent).fractions, f"{parsed} in {parent.name}"
+        result = None
+    table = Table(title=title, header_style="bold")
+    table.add_column("irrep")
+    table.add_column("weight", justify="right")
+    for label, weight in weights.items():
+        if weight > 1e-12:
+            table.add_row(label, f"{weight:.4f}")
+    console.print(table)
+    if result is not None:
+        console.print(result["sentence"], highlight=False)
+
+
+def _flatten(blocks: dict[str, Any]) -> list[float]:
+    return [value for block in blocks.values() for value in block["values"]]
+
+
+def _read_report(path: Path) -> dict[str, Any]:
+    import json
+
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    try:
+        data = json.loads(path.read_text())
+        data["source"]["points"], data["relaxed"]["theta"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: not a symbreak shapes report ({error})") from None
+    return data
 
 
 def main() -> None:

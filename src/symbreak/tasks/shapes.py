@@ -18,10 +18,12 @@ import numpy as np
 import torch
 
 from .._validation import as_points
+from ..analysis import breaking_analysis
 from ..graph import edge_vectors, isolated_nodes, radius_graph
 from ..io import load_points
 from ..nn import RelaxedNetwork
 from ..signals import points_to_signals, signal_irreps, signals_to_points
+from ..symmetry import PointGroup
 from ..train import TrainResult, TrainSettings, train
 from ..theta import theta_report
 
@@ -298,8 +300,11 @@ def run_shapes(
     -------
     dict
         The report: ``source``, ``target``, ``settings``, ``relaxed`` (``loss``,
-        ``vertex_error``, ``seconds``, ``theta`` per layer, ``history``) and, with
-        ``baseline``, ``equivariant``. JSON-serialisable apart from the
+        ``vertex_error``, ``seconds``, ``theta`` per layer, ``history``), with
+        ``baseline`` ``equivariant``, and ``breaking`` (:func:`~symbreak.analysis.breaking_analysis`
+        of all layers' θ in the source's point group: decomposition, residual group,
+        whether it contains the target's group). Point groups are detected with
+        :meth:`PointGroup.from_points` at its default tolerance. JSON-serialisable apart from the
         ``"_models"`` entry (the trained networks), which callers may pop.
     """
     source = source if isinstance(source, Shape) else resolve_shape(source)
@@ -307,9 +312,11 @@ def run_shapes(
     problem = ShapeProblem(source, target, settings)
     checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir)
 
+    source_group = PointGroup.from_points(source.points)
+    target_group = PointGroup.from_points(target.points)
     report: dict[str, Any] = {
-        "source": {"name": source.name, "points": source.points.tolist()},
-        "target": {"name": target.name, "points": target.points.tolist()},
+        "source": {"name": source.name, "points": source.points.tolist(), "point_group": source_group.name},
+        "target": {"name": target.name, "points": target.points.tolist(), "point_group": target_group.name},
         "settings": {**dataclasses.asdict(settings), "cutoff": problem.cutoff},
         "_models": {},
     }
@@ -327,6 +334,11 @@ def run_shapes(
         }
         if relaxed:
             entry["theta"] = theta_report(model)
+            report["breaking"] = breaking_analysis(
+                [(theta.weight, theta.irreps) for theta in model.relaxed_weights()],
+                source_group,
+                target_group,
+            )
         report["relaxed" if relaxed else "equivariant"] = entry
         report["_models"]["relaxed" if relaxed else "equivariant"] = model
     return report

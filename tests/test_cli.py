@@ -78,3 +78,11 @@ def test_decompose_command():
     assert bad.exit_code == 2 and "dimension 3, but 2 values" in bad.output
     bad = runner.invoke(app, ["decompose", "--group", "Q9", "--irreps", "1o", "--values", "0,0,1"])
     assert bad.exit_code == 2 and "Q9" in bad.output and "Traceback" not in bad.output
+
+
+def test_crystal_command_rejects_unknown_structures(tmp_path):
+    result = runner.invoke(app, ["crystal", "--source", "BaTiO3-cubic", "--target", "unobtainium", "--quiet"])
+    assert result.exit_code == 2 and "unobtainium" in result.output and "Traceback" not in result.output
+    (tmp_path / "empty.cif").write_text("data_x\n")
+    result = runner.invoke(app, ["crystal", "--source", str(tmp_path / "empty.cif"), "--target", "BaTiO3-tetragonal"])
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -168,8 +168,10 @@ def test_penalty_is_zero_at_init_and_rotation_invariant(float64, generator):
         assert abs(a - b) < 1e-12 and a > 0
     scalar_only = sum(block.norm() for _, _, block in theta.breaking_blocks())
     assert abs(relaxed_weight_penalty([theta]) - scalar_only) < 1e-12
+    # L1 (paper 004's penalty) is frame dependent, as documented
+    assert abs(relaxed_weight_penalty([theta], "l1") - relaxed_weight_penalty([rotated], "l1")) > 1e-3
     with pytest.raises(ValueError, match="unknown penalty"):
-        relaxed_weight_penalty([theta], "l1")
+        relaxed_weight_penalty([theta], "l3")
 
 
 @pytest.mark.parametrize("adaptive", [True, False])

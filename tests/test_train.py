@@ -90,3 +90,27 @@ def test_divergence_is_reported():
     with pytest.raises(FloatingPointError, match="loss became nan"):
         train(model, [None], lambda m, b: torch.tensor(float("nan"), requires_grad=True),
               TrainSettings(epochs=2), progress=False)
+
+
+def test_plateau_stop_and_alternating_steps(tmp_path):
+    settings = TrainSettings(epochs=400, lr=1e-2, plateau_window=20, plateau_tolerance=0.5, alternate=True)
+    assert settings.plateaued([1.0] * 40) and not settings.plateaued([1.0] * 20 + [0.1] * 20)
+    model, loss = toy_problem()
+    result = train(model, [None], loss, settings, checkpoint=tmp_path / "p.pt", progress=False)
+    assert 40 <= result.epochs_run < 400
+    state = torch.load(tmp_path / "p.pt", weights_only=True)
+    assert state["finished"] and state["epoch"] == result.epochs_run - 1
+    again = train(model, [None], loss, settings, checkpoint=tmp_path / "p.pt", resume=True, progress=False)
+    assert again.epochs_run == result.epochs_run  # a finished run is not trained further
+
+
+def test_frozen_parameters_do_not_move():
+    from symbreak.nn import LearnableInput
+
+    model, loss = toy_problem()
+    frozen = LearnableInput(1)
+    model.extra = frozen
+    frozen.weight.requires_grad_(False)
+    before = frozen.weight.clone()
+    train(model, [None], loss, TrainSettings(epochs=5, penalty_weight=1.0), progress=False)
+    assert torch.equal(frozen.weight, before)

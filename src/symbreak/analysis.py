@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from e3nn import o3
 
-from .symmetry import PointGroup, decompose, stabilizer
+from .symmetry import PointGroup, decompose, representation, stabilizer, subgroup
 
-__all__ = ["breaking_analysis", "without_background"]
+__all__ = ["breaking_analysis", "without_background", "vertex_permutations", "curie_check"]
 
 SCALAR = o3.Irrep("0e")
 
@@ -117,3 +117,47 @@ def breaking_analysis(
     result["sentence"] = sentence + "."
     result["_residual"] = residual
     return result
+
+
+def vertex_permutations(points: np.ndarray, group: PointGroup, tol: float = 1e-3) -> np.ndarray:
+    r"""For every operation g, the permutation π_g with :math:`g\,x_i = x_{\pi_g(i)}`.
+
+    ``points`` must be centred like the group's frame. Returns ``(order, N)`` ints;
+    ``ValueError`` if some operation does not map the points onto themselves.
+    """
+    points = np.asarray(points, dtype=float)
+    scale = max(float(np.linalg.norm(points, axis=1).max()), 1e-12)
+    images = np.einsum("gij,nj->gni", group.matrices, points)
+    distances = np.linalg.norm(images[:, :, None] - points[None, None], axis=-1)
+    permutations = distances.argmin(axis=-1)
+    worst = distances.min(axis=-1).max()
+    if worst > tol * scale:
+        raise ValueError(f"the points are not symmetric under {group.name} (mismatch {worst:.3g})")
+    return permutations
+
+
+def curie_check(
+    points: np.ndarray, signals: torch.Tensor, irreps: o3.Irreps | str, group: PointGroup
+) -> dict[str, Any]:
+    r"""How far per-vertex signals are from keeping the symmetry of the input.
+
+    Curie's principle for an equivariant network with a ``group``-symmetric input:
+    :math:`D(g)\,s_i = s_{\pi_g(i)}` for every g. In particular each vertex's signal is
+    invariant under its site-symmetry group :math:`\{g : \pi_g(i) = i\}`.
+
+    Returns
+    -------
+    dict
+        ``max_violation`` (max over g, i of :math:`\lVert D(g)s_i - s_{\pi_g(i)}\rVert`
+        divided by the largest :math:`\lVert s_i \rVert`), ``site_groups`` (the
+        distinct site-symmetry groups of the vertices) and ``group``.
+    """
+    signals = torch.as_tensor(signals).detach().cpu().double().numpy()
+    permutations = vertex_permutations(points, group)
+    d = representation(irreps, group)  # (order, dim, dim)
+    transformed = np.einsum("gab,nb->gna", d, signals)
+    mapped = signals[permutations]  # (order, N, dim)
+    scale = max(float(np.linalg.norm(signals, axis=1).max()), 1e-300)
+    violation = float(np.linalg.norm(transformed - mapped, axis=-1).max() / scale)
+    sites = sorted({subgroup(group, np.flatnonzero(permutations[:, i] == i)).name for i in range(len(points))})
+    return {"group": group.name, "max_violation": violation, "site_groups": sites}

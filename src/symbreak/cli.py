@@ -139,6 +139,52 @@ def demo(
     _shapes_run("cube", "prism", epochs, None, None, None, None, True, None, False, None, out, threads, quiet)
 
 
+@app.command()
+@user_errors
+def crystal(
+    source: str = typer.Option(..., help="High-symmetry structure: built-in name (BaTiO3-cubic) or file ASE reads."),
+    target: str = typer.Option(..., help="Low-symmetry structure: built-in name (BaTiO3-tetragonal) or file."),
+    cutoff: Optional[float] = typer.Option(None, help="Neighbour cutoff in Å (default 4.5)."),
+    epochs: Optional[int] = typer.Option(None, help="Training epochs (default 300)."),
+    seed: Optional[int] = typer.Option(None, help="Seed (default 0)."),
+    lmax_relaxed: Optional[int] = typer.Option(None, help="Largest l of θ (default 2)."),
+    penalty_weight: Optional[float] = typer.Option(None, help="Weight of the group-norm penalty on θ."),
+    baseline: bool = typer.Option(True, help="Also train the equivariant baseline."),
+    checkpoint_dir: Optional[Path] = typer.Option(None, help="Save checkpoints here."),
+    resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
+    out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
+    threads: Optional[int] = typer.Option(None, help="Torch CPU threads (1 is fastest for small cells)."),
+    quiet: bool = typer.Option(False, help="No progress bars."),
+) -> None:
+    """Learn and name the order parameter of a structural phase transition (SOURCE → TARGET)."""
+    from .plot import plot_loss_curves
+    from .report import write_report
+    from .tasks.crystals import CrystalSettings, crystal_summary, plot_crystal, run_crystal
+
+    if resume and checkpoint_dir is None:
+        raise ValueError("--resume needs --checkpoint-dir")
+    _threads(threads)
+    overrides = {"cutoff": cutoff, "epochs": epochs, "seed": seed, "lmax_relaxed": lmax_relaxed,
+                 "penalty_weight": penalty_weight}
+    settings = CrystalSettings(**{k: v for k, v in overrides.items() if v is not None})
+    report = run_crystal(source, target, settings, progress=not quiet, checkpoint_dir=checkpoint_dir,
+                         resume=resume, baseline=baseline)
+    console.print(crystal_summary(report), highlight=False)
+    console.print(report["breaking"]["sentence"], highlight=False)
+    written = []
+    if json_path is not None:
+        written.append(write_report(report, json_path))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        histories = {k: report[k]["history"] for k in ("relaxed", "equivariant") if k in report}
+        written.append(plot_crystal(report, out))
+        written.append(plot_loss_curves(histories, out / "loss.png", "crystal"))
+        written.append(write_report(report, out / "report.json"))
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)
+
+
 def _group_of_file(spec: str, tol: float, symprec: float):
     """Point group (and space group, for periodic structures) of a shape or structure file."""
     from .symmetry import PointGroup, space_group

@@ -22,7 +22,7 @@ import math
 
 import torch
 
-from .nn.relaxed_weights import SCALAR, RelaxedWeights
+from .nn.breaking_parameter import SCALAR, BreakingParameter
 
 __all__ = ["IrrepsAdam"]
 
@@ -45,12 +45,20 @@ class IrrepsAdam(torch.optim.Optimizer):
     :math:`\lambda\lVert\theta_b\rVert` with step :math:`\eta_b`. With
     ``adaptive=False`` it is SGD (:math:`\eta_b = \mathrm{lr}`) with the same prox.
 
+    ``prox="l1"`` replaces the block prox by component-wise soft-thresholding,
+    the prox of :math:`\lambda\sum_i|\theta_i|` (paper 004's penalty). It is
+    **frame dependent**: it prefers order parameters aligned with the e3nn basis
+    of the coordinate frame, and the step is no longer equivariant.
+
     Parameters
     ----------
-    weights : list of RelaxedWeights
+    weights : list of BreakingParameter
+        θ of relaxed layers and/or learnable inputs.
     lr : float
     group_lasso : float
         λ of the proximal step (0: none).
+    prox : {"norm", "l1"}
+        Block (group-lasso, rotation invariant) or component-wise (L1) prox.
     adaptive : bool
         Adam-like step sizes per block (True) or plain SGD (False).
     betas, eps : as in Adam.
@@ -58,25 +66,23 @@ class IrrepsAdam(torch.optim.Optimizer):
 
     def __init__(
         self,
-        weights: list[RelaxedWeights],
+        weights: list[BreakingParameter],
         lr: float,
         *,
         group_lasso: float = 0.0,
+        prox: str = "norm",
         adaptive: bool = True,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
     ) -> None:
+        if prox not in ("norm", "l1"):
+            raise ValueError(f"prox must be 'norm' or 'l1', got {prox!r}")
         self.blocks = {}
         params = []
         for theta in weights:
-            slices = []
-            for (mul, ir), s in zip(theta.irreps, theta.irreps.slices()):
-                for u in range(mul):
-                    start = s.start + u * ir.dim
-                    slices.append((start, start + ir.dim, ir == SCALAR))
-            self.blocks[theta.weight] = slices
+            self.blocks[theta.weight] = [(a, b, ir == SCALAR) for a, b, ir in theta.block_slices()]
             params.append(theta.weight)
-        defaults = dict(lr=lr, group_lasso=group_lasso, adaptive=adaptive, betas=betas, eps=eps)
+        defaults = dict(lr=lr, group_lasso=group_lasso, prox=prox, adaptive=adaptive, betas=betas, eps=eps)
         super().__init__(params, defaults)
 
     @torch.no_grad()
@@ -109,7 +115,10 @@ class IrrepsAdam(torch.optim.Optimizer):
                     block = param[start:stop]
                     block.sub_(step_size * m_hat[start:stop])
                     if group["group_lasso"] > 0 and not is_scalar:
-                        norm = block.norm().item()
                         threshold = step_size * group["group_lasso"]
-                        block.mul_(max(0.0, 1.0 - threshold / norm) if norm > 0 else 0.0)
+                        if group["prox"] == "l1":
+                            block.copy_(block.sign() * (block.abs() - threshold).clamp(min=0))
+                        else:
+                            norm = block.norm().item()
+                            block.mul_(max(0.0, 1.0 - threshold / norm) if norm > 0 else 0.0)
         return loss

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from .nn import RelaxedWeights
+from .nn import BreakingParameter, RelaxedWeights
 from .signals import format_polynomial, relaxed_signal
 
 __all__ = ["block_label", "theta_blocks", "theta_report", "breaking_norms"]
@@ -17,7 +17,7 @@ def block_label(ir, copy: int, multiplicity: int) -> str:
     return str(ir) if multiplicity == 1 else f"{ir}[{copy}]"
 
 
-def theta_blocks(theta: RelaxedWeights) -> dict[str, dict[str, Any]]:
+def theta_blocks(theta: BreakingParameter) -> dict[str, dict[str, Any]]:
     """Label → ``{"values": [...], "norm": float}`` for every block of θ."""
     counts: dict[str, int] = {}
     for ir, _, _ in theta.blocks():
@@ -31,7 +31,7 @@ def theta_blocks(theta: RelaxedWeights) -> dict[str, dict[str, Any]]:
     }
 
 
-def breaking_norms(theta: RelaxedWeights) -> dict[str, float]:
+def breaking_norms(theta: BreakingParameter) -> dict[str, float]:
     """Norm of every symmetry-breaking block (all but ``0e``), by label."""
     return {label: block["norm"] for label, block in theta_blocks(theta).items() if label.split("[")[0] != "0e"}
 

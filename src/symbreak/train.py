@@ -13,7 +13,7 @@ import torch
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .nn.regularization import PENALTIES, relaxed_weight_penalty
-from .nn.relaxed_weights import RelaxedWeights
+from .nn.breaking_parameter import BreakingParameter
 from .optim import IrrepsAdam
 
 __all__ = ["TrainSettings", "TrainResult", "train", "atomic_torch_save"]
@@ -35,9 +35,11 @@ class TrainSettings:
     optimizer : {"adam", "sgd"}
     schedule : {"cosine", "constant"}
         Cosine decay over all steps down to ``lr * 1e-3``, or constant.
-    penalty : {"norm", "squared"}
-        Regulariser of the symmetry-breaking blocks of θ
-        (:func:`~symbreak.nn.relaxed_weight_penalty`).
+    penalty : {"norm", "squared", "l1"}
+        Regulariser of the symmetry-breaking blocks of every
+        :class:`~symbreak.nn.BreakingParameter` (θ, learnable inputs), see
+        :func:`~symbreak.nn.relaxed_weight_penalty`. ``"norm"`` and ``"l1"`` are
+        applied by the proximal step of :class:`~symbreak.optim.IrrepsAdam`.
     penalty_weight : float
         λ in ``loss = data_loss + λ * penalty``.
     seed : int
@@ -45,6 +47,13 @@ class TrainSettings:
         :func:`torch.random.fork_rng`) and the batch order. Nothing is seeded globally.
     checkpoint_every : int
         Save a checkpoint every this many epochs (0: only at the end, if a path is given).
+    alternate : bool
+        Step the ordinary weights and the breaking parameters on alternate steps
+        (paper 004's schedule) instead of together.
+    plateau_window : int
+        Stop early when the best loss of the last ``plateau_window`` epochs is not
+        ``plateau_tolerance`` (relative) below the best before them (0: never).
+    plateau_tolerance : float
     """
 
     epochs: int = 1000
@@ -55,6 +64,9 @@ class TrainSettings:
     penalty_weight: float = 0.0
     seed: int = 0
     checkpoint_every: int = 0
+    alternate: bool = False
+    plateau_window: int = 0
+    plateau_tolerance: float = 1e-2
 
     def __post_init__(self) -> None:
         if not isinstance(self.epochs, int) or self.epochs < 1:
@@ -71,6 +83,26 @@ class TrainSettings:
             raise ValueError(f"penalty_weight must be >= 0, got {self.penalty_weight!r}")
         if self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must be >= 0, got {self.checkpoint_every!r}")
+        if self.plateau_window < 0 or not 0 <= self.plateau_tolerance < 1:
+            raise ValueError("plateau_window must be >= 0 and plateau_tolerance in [0, 1)")
+
+    def learning_rate(self, step: int, total_steps: int) -> float:
+        r"""Learning rate of optimiser step ``step`` (0-based) of ``total_steps``.
+
+        Cosine: :math:`\eta_{min} + (\eta - \eta_{min})(1 + \cos(\pi t / T)) / 2` with
+        :math:`\eta_{min} = 10^{-3}\eta`.
+        """
+        if self.schedule == "constant":
+            return self.lr
+        minimum = 1e-3 * self.lr
+        return minimum + (self.lr - minimum) * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+
+    def plateaued(self, losses: Sequence[float]) -> bool:
+        """Whether ``losses`` (one per epoch) stopped improving (see ``plateau_window``)."""
+        window = self.plateau_window
+        if window == 0 or len(losses) < 2 * window:
+            return False
+        return min(losses[-window:]) > min(losses[:-window]) * (1 - self.plateau_tolerance)
 
 
 @dataclasses.dataclass
@@ -89,6 +121,8 @@ class TrainResult:
         also loaded into the model when training ends.
     seconds : float
         Wall time of the epochs run in this call (a resumed run counts only its part).
+    epochs_run : int
+        Epochs trained in total (fewer than ``settings.epochs`` after a plateau stop).
     """
 
     history: dict[str, list[float]]
@@ -96,6 +130,7 @@ class TrainResult:
     best_epoch: int
     best_state: dict[str, torch.Tensor]
     seconds: float
+    epochs_run: int
 
 
 def _copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -121,6 +156,7 @@ def train(
     resume: bool = False,
     description: str = "training",
     progress: bool = True,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``batches``, one optimiser step per batch, and keep its best weights.
 
@@ -142,49 +178,45 @@ def train(
         Label of the progress bar.
     progress : bool
         Show a rich progress bar.
+    on_epoch : callable, optional
+        Called with the epoch index after every epoch (e.g. to record snapshots).
     """
     if len(batches) == 0:
         raise ValueError("no training batches")
     optimizers = _optimizers(model, settings)
     total_steps = settings.epochs * len(batches)
-    if settings.schedule == "cosine":
-        schedulers = [
-            torch.optim.lr_scheduler.CosineAnnealingLR(o, total_steps, settings.lr * 1e-3) for o in optimizers
-        ]
-    else:
-        schedulers = [torch.optim.lr_scheduler.LambdaLR(o, lambda step: 1.0) for o in optimizers]
-    # The group lasso is applied by IrrepsAdam's proximal step, not by its gradient.
-    penalty_in_loss = 0.0 if settings.penalty == "norm" else settings.penalty_weight
+    # Group lasso and L1 are applied by IrrepsAdam's proximal step, not by their gradient.
+    penalty_in_loss = 0.0 if settings.penalty in ("norm", "l1") else settings.penalty_weight
+    alternate = settings.alternate and len(optimizers) > 1
     generator = torch.Generator().manual_seed(settings.seed)
 
     history: dict[str, list[float]] = {"loss": [], "data_loss": [], "penalty": []}
     best_loss, best_epoch, best_state = math.inf, -1, _copy_state(model)
-    start_epoch = 0
+    start_epoch, finished = 0, False
     if resume and checkpoint is not None and Path(checkpoint).exists():
         state = _load_checkpoint(checkpoint, settings)
         model.load_state_dict(state["model"])
         for optimizer, saved in zip(optimizers, state["optimizers"]):
             optimizer.load_state_dict(saved)
-        for scheduler, saved in zip(schedulers, state["schedulers"]):
-            scheduler.load_state_dict(saved)
         generator.set_state(state["generator"])
         history = state["history"]
         best_loss, best_epoch, best_state = state["best_loss"], state["best_epoch"], state["best_state"]
         start_epoch = state["epoch"] + 1
+        finished = state["finished"]
 
-    def save(epoch: int) -> None:
+    def save(epoch: int, finished: bool = False) -> None:
         atomic_torch_save(
             {
                 "epoch": epoch,
                 "model": model.state_dict(),
                 "optimizers": [o.state_dict() for o in optimizers],
-                "schedulers": [s.state_dict() for s in schedulers],
                 "generator": generator.get_state(),
                 "history": history,
                 "best_loss": best_loss,
                 "best_epoch": best_epoch,
                 "best_state": best_state,
                 "settings": dataclasses.asdict(settings),
+                "finished": finished,
             },
             checkpoint,
         )
@@ -200,12 +232,13 @@ def train(
     )
     with bar:
         task = bar.add_task(description, total=settings.epochs, completed=start_epoch, loss="-")
-        for epoch in range(start_epoch, settings.epochs):
+        epoch = start_epoch - 1
+        for epoch in range(start_epoch, settings.epochs if not finished else start_epoch):
             order = torch.randperm(len(batches), generator=generator) if len(batches) > 1 else [0]
             # One batch: the loss of this epoch belongs to the weights before its step.
             snapshot = _copy_state(model) if len(batches) == 1 else None
             data_total, penalty_total = 0.0, 0.0
-            for index in order:
+            for step, index in enumerate(order):
                 data_loss = loss_fn(model, batches[int(index)])
                 penalty = relaxed_weight_penalty(model, settings.penalty).to(data_loss)
                 loss = data_loss + penalty_in_loss * penalty
@@ -217,9 +250,12 @@ def train(
                 for optimizer in optimizers:
                     optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                for optimizer, scheduler in zip(optimizers, schedulers):
-                    optimizer.step()
-                    scheduler.step()
+                global_step = epoch * len(batches) + step
+                for which, optimizer in enumerate(optimizers):
+                    for group in optimizer.param_groups:
+                        group["lr"] = settings.learning_rate(global_step, total_steps)
+                    if not alternate or which == global_step % len(optimizers):
+                        optimizer.step()
                 data_total += data_loss.item()
                 penalty_total += penalty.item()
             data_mean = data_total / len(batches)
@@ -232,27 +268,36 @@ def train(
                 best_loss, best_epoch = total, epoch
                 best_state = snapshot if snapshot is not None else _copy_state(model)
             bar.update(task, advance=1, loss=f"{total:.3e}")
+            if on_epoch is not None:
+                on_epoch(epoch)
+            if settings.plateaued(history["loss"]):
+                bar.update(task, completed=settings.epochs, description=f"{description} (plateau)")
+                break
             if checkpoint is not None and settings.checkpoint_every and (epoch + 1) % settings.checkpoint_every == 0:
                 save(epoch)
     if checkpoint is not None:
-        save(settings.epochs - 1)
+        save(epoch, finished=True)
     model.load_state_dict(best_state)
-    return TrainResult(history, best_loss, best_epoch, best_state, time.perf_counter() - started)
+    return TrainResult(
+        history, best_loss, best_epoch, best_state, time.perf_counter() - started, len(history["loss"])
+    )
 
 
 def _optimizers(model: torch.nn.Module, settings: TrainSettings) -> list[torch.optim.Optimizer]:
-    """Adam/SGD for the ordinary weights, :class:`IrrepsAdam` for every θ (equivariant steps)."""
-    thetas = [m for m in model.modules() if isinstance(m, RelaxedWeights)]
-    theta_ids = {id(t.weight) for t in thetas}
+    """Adam/SGD for the ordinary weights, :class:`IrrepsAdam` for every θ and learnable
+    input (equivariant steps). Frozen parameters (``requires_grad=False``) are left out."""
+    thetas = [m for m in model.modules() if isinstance(m, BreakingParameter) and m.weight.requires_grad]
+    theta_ids = {id(m.weight) for m in model.modules() if isinstance(m, BreakingParameter)}
     others = [p for p in model.parameters() if p.requires_grad and id(p) not in theta_ids]
     optimizers: list[torch.optim.Optimizer] = []
     if others:
         kind = torch.optim.Adam if settings.optimizer == "adam" else torch.optim.SGD
         optimizers.append(kind(others, lr=settings.lr))
     if thetas:
-        group_lasso = settings.penalty_weight if settings.penalty == "norm" else 0.0
+        group_lasso = settings.penalty_weight if settings.penalty in ("norm", "l1") else 0.0
+        prox = "l1" if settings.penalty == "l1" else "norm"
         optimizers.append(
-            IrrepsAdam(thetas, settings.lr, group_lasso=group_lasso, adaptive=settings.optimizer == "adam")
+            IrrepsAdam(thetas, settings.lr, group_lasso=group_lasso, prox=prox, adaptive=settings.optimizer == "adam")
         )
     if not optimizers:
         raise ValueError("the model has no trainable parameters")

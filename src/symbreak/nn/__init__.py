@@ -1,7 +1,9 @@
 """Relaxed and plain equivariant layers and networks."""
 
+from .breaking_parameter import BreakingParameter
 from .checks import equivariance_error, random_orthogonal
 from .convolution import RelaxedConvolution
+from .learnable_input import LearnableInput, breaking_subspace
 from .network import RelaxedNetwork
 from .radial import RadialBasis, smooth_cutoff
 from .relaxed_filter import RelaxedFilter, default_filter_irreps
@@ -9,6 +11,9 @@ from .regularization import PENALTIES, relaxed_weight_penalty
 from .relaxed_weights import RelaxedWeights, default_relaxed_irreps
 
 __all__ = [
+    "BreakingParameter",
+    "LearnableInput",
+    "breaking_subspace",
     "equivariance_error",
     "random_orthogonal",
     "PENALTIES",

@@ -6,15 +6,15 @@ from typing import Iterable
 
 import torch
 
-from .relaxed_weights import RelaxedWeights
+from .breaking_parameter import BreakingParameter
 
 __all__ = ["relaxed_weight_penalty", "PENALTIES"]
 
-PENALTIES = ("norm", "squared")
+PENALTIES = ("norm", "squared", "l1")
 
 
 def relaxed_weight_penalty(
-    module_or_weights: torch.nn.Module | Iterable[RelaxedWeights], kind: str = "norm"
+    module_or_weights: torch.nn.Module | Iterable[BreakingParameter], kind: str = "norm"
 ) -> torch.Tensor:
     r"""Penalty on the symmetry-breaking blocks of every θ.
 
@@ -30,20 +30,26 @@ def relaxed_weight_penalty(
     the penalty does not prefer any frame. The scalar background
     :math:`\theta^{0e}` is not penalised.
 
+    ``kind="l1"`` (paper 004): :math:`\sum |\theta_i|` over the same components.
+    It is **frame dependent** (a rotated order parameter gets another penalty).
+
     Parameters
     ----------
-    module_or_weights : torch.nn.Module or iterable of RelaxedWeights
-        A model (all :class:`RelaxedWeights` inside it are used) or the θ themselves.
-    kind : {"norm", "squared"}
+    module_or_weights : torch.nn.Module or iterable of BreakingParameter
+        A model (every :class:`BreakingParameter` inside it: θ and learnable inputs)
+        or the parameters themselves.
+    kind : {"norm", "squared", "l1"}
     """
     if kind not in PENALTIES:
         raise ValueError(f"unknown penalty {kind!r}; expected one of {', '.join(PENALTIES)}")
     if isinstance(module_or_weights, torch.nn.Module):
-        weights = [m for m in module_or_weights.modules() if isinstance(m, RelaxedWeights)]
+        weights = [m for m in module_or_weights.modules() if isinstance(m, BreakingParameter)]
     else:
         weights = list(module_or_weights)
-    norms = [block.norm() for theta in weights for _, _, block in theta.breaking_blocks()]
-    if not norms:
+    blocks = [block for theta in weights for _, _, block in theta.breaking_blocks()]
+    if not blocks:
         return torch.zeros(())
-    norms = torch.stack(norms)
+    if kind == "l1":
+        return torch.cat(blocks).abs().sum()
+    norms = torch.stack([block.norm() for block in blocks])
     return norms.sum() if kind == "norm" else norms.pow(2).sum()

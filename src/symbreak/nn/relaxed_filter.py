@@ -84,14 +84,32 @@ class RelaxedFilter(torch.nn.Module):
             shared_weights=True,
         )
         self.register_buffer("path_weights", torch.ones(self.tp.weight_numel), persistent=False)
-        dim_theta, dim_sh = self.theta.irreps.dim, self.irreps_sh.dim
-        with torch.no_grad():
-            left = torch.eye(dim_theta).repeat_interleave(dim_sh, dim=0)
-            right = torch.eye(dim_sh).repeat(dim_theta, 1)
-            coupling = self.tp(left, right, self.path_weights)
-        self.register_buffer(
-            "coupling", coupling.reshape(dim_theta, dim_sh, self.irreps_filter.dim), persistent=False
-        )
+        self.register_buffer("coupling", self._coupling(instructions), persistent=False)
+
+    def _coupling(self, instructions) -> torch.Tensor:
+        """:math:`C_{tkc}` in float64, whatever the default dtype.
+
+        e3nn bakes its Clebsch-Gordan constants in the default dtype at construction;
+        a float32-built C cast to float64 later would be off by ~1e-7, so C comes from
+        a temporary float64 tensor product and stays float64 (it is cast to θ's dtype
+        when used) unless the module itself is cast.
+        """
+        previous = torch.get_default_dtype()
+        torch.set_default_dtype(torch.float64)
+        try:
+            tp = o3.TensorProduct(
+                self.theta.irreps, self.irreps_sh, self.irreps_filter, instructions,
+                irrep_normalization="component", path_normalization="none",
+                internal_weights=False, shared_weights=True,
+            )
+            dim_theta, dim_sh = self.theta.irreps.dim, self.irreps_sh.dim
+            with torch.no_grad():
+                left = torch.eye(dim_theta).repeat_interleave(dim_sh, dim=0)
+                right = torch.eye(dim_sh).repeat(dim_theta, 1)
+                coupling = tp(left, right, torch.ones(tp.weight_numel))
+        finally:
+            torch.set_default_dtype(previous)
+        return coupling.reshape(dim_theta, dim_sh, self.irreps_filter.dim)
 
     def matrix(self) -> torch.Tensor:
         r""":math:`M(\theta)`, shape ``(irreps_sh.dim, irreps_filter.dim)``."""

@@ -167,6 +167,9 @@ class ShapeSettings:
     num_layers : int
     cutoff : float or None
         Neighbour cutoff; ``None``: 1.01 × the largest distance (every pair).
+    signal : {"position", "displacement"}
+        What vertex ``i``'s signal encodes: the target vertex seen from the centroid
+        (paper 000) or its displacement from source vertex ``i`` (paper 004).
     epochs, lr, penalty, penalty_weight, seed : see :class:`~symbreak.train.TrainSettings`.
     """
 
@@ -176,11 +179,20 @@ class ShapeSettings:
     irreps_hidden: str = "8x0e+8x0o+4x1o+4x1e+4x2e+4x2o"
     num_layers: int = 2
     cutoff: float | None = None
+    signal: str = "position"
     epochs: int = 300
     lr: float = 1e-2
     penalty: str = "norm"
     penalty_weight: float = 1e-6
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.signal not in ("position", "displacement"):
+            raise ValueError(f"signal must be 'position' or 'displacement', got {self.signal!r}")
+        for name in ("lmax_signal", "lmax_sh", "lmax_relaxed"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
 
     def train_settings(self, checkpoint_every: int = 0) -> TrainSettings:
         return TrainSettings(
@@ -229,7 +241,8 @@ class ShapeProblem:
         positions = torch.as_tensor(source.points, dtype=torch.float64)
         self.edge_vec = edge_vectors(positions, self.edge_index)
         self.inputs = torch.ones(len(source.points), 1, dtype=torch.float64)
-        self.targets = points_to_signals(target.points, settings.lmax_signal)
+        self.offsets = source.points if settings.signal == "displacement" else np.zeros_like(source.points)
+        self.targets = points_to_signals(target.points - self.offsets, settings.lmax_signal)
 
     def build_model(self, relaxed: bool) -> RelaxedNetwork:
         """The relaxed network, or (``relaxed=False``) its equivariant baseline; float64, seeded."""
@@ -261,7 +274,7 @@ class ShapeProblem:
         with torch.no_grad():
             prediction = self.predict(model)
             mse = (prediction - self.targets).pow(2).mean().item()
-        recovered = signals_to_points(prediction, self.settings.lmax_signal).numpy()
+        recovered = signals_to_points(prediction, self.settings.lmax_signal).numpy() + self.offsets
         error = np.linalg.norm(recovered - self.target.points, axis=1).max() / self.target.size
         return {"loss": mse, "vertex_error": float(error), "recovered": recovered}
 

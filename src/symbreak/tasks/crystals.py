@@ -1,0 +1,489 @@
+"""Crystals: learn and name the order parameter of a structural phase transition.
+
+The source (high-symmetry phase) and the target (low-symmetry phase) are matched atom by
+atom (:func:`~symbreak.structures.match_structures`): displacements ``u_i`` (Å, source
+frame, net translation removed) and, if the cells differ, the homogeneous strain ``ε``.
+A relaxed network on the **periodic graph of the source** (node input: species one-hot,
+``n × 0e``) outputs per atom a vector (``1o``: the displacement) and, with strain, a
+``0e + 2e`` whose mean over atoms is the strain (``e3nn.io.CartesianTensor("ij=ji")``).
+The loss is the mean squared error of both (strain × a length, so both are in Å).
+
+By Curie's principle an equivariant network cannot do it: in a centrosymmetric cubic
+source every site symmetry forbids a vector, so the baseline predicts ``u = 0``; the
+relaxed network learns θ that breaks the symmetry. The report decomposes the learned θ
+of all layers (θ^{0e} background removed) into irreps of the source's point group, names
+the residual group (the stabiliser of θ) and checks that it contains the target's point
+group (expressed in the source frame).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from e3nn import io as e3nn_io
+from e3nn import o3
+
+from ..analysis import without_background
+from ..nn import RelaxedNetwork
+from ..periodic import periodic_edge_vectors, periodic_radius_graph
+from ..structures import StructureMatch, load_structure, match_structures
+from ..theta import theta_report
+from ..train import TrainResult, TrainSettings, train
+
+__all__ = ["CrystalSettings", "CrystalProblem", "run_crystal", "analyse_breaking", "plot_crystal", "crystal_summary"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CrystalSettings:
+    """Model, training and analysis settings of the crystal task.
+
+    Attributes
+    ----------
+    cutoff : float
+        Neighbour cutoff (Å) of the periodic graph (and of the radial basis).
+    lmax_sh : int
+        Degree of the edge spherical harmonics.
+    lmax_relaxed : int
+        θ of every layer has every irrep up to this degree with both parities.
+    irreps_hidden : str
+        Hidden irreps (only the reachable ones are used).
+    num_layers, num_basis, radial_neurons : int
+        See :class:`~symbreak.nn.RelaxedNetwork`.
+    epochs, lr, penalty, penalty_weight, seed : see :class:`~symbreak.train.TrainSettings`.
+    strain_weight : float
+        Weight of the strain term in the loss (strain × the length ``(V/N)^{1/3}``, so that
+        it is in Å like the displacements).
+    translation : {"mean", "mass"}
+        Net translation removed from target and prediction (mean displacement zero, or
+        centre of mass fixed).
+    symprec : float
+        spglib's tolerance (Å) for the space and point groups.
+    symmetry_tol : float
+        Relative tolerance of the stabiliser of θ (``||D(g)θ - θ|| <= tol ||θ||``).
+    """
+
+    cutoff: float = 4.5
+    lmax_sh: int = 2
+    lmax_relaxed: int = 2
+    irreps_hidden: str = "8x0e+4x0o+4x1o+4x1e+4x2e+2x2o"
+    num_layers: int = 2
+    num_basis: int = 8
+    radial_neurons: int = 16
+    epochs: int = 300
+    lr: float = 2e-2
+    penalty: str = "norm"
+    penalty_weight: float = 1e-3
+    seed: int = 0
+    strain_weight: float = 1.0
+    translation: str = "mean"
+    symprec: float = 1e-3
+    symmetry_tol: float = 1e-3
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.cutoff) and self.cutoff > 0):
+            raise ValueError(f"cutoff must be a positive number (Å), got {self.cutoff!r}")
+        if self.translation not in ("mean", "mass"):
+            raise ValueError(f"translation must be 'mean' or 'mass', got {self.translation!r}")
+        if not self.strain_weight >= 0:
+            raise ValueError(f"strain_weight must be >= 0, got {self.strain_weight!r}")
+
+    def train_settings(self, checkpoint_every: int = 0) -> TrainSettings:
+        return TrainSettings(
+            epochs=self.epochs,
+            lr=self.lr,
+            penalty=self.penalty,
+            penalty_weight=self.penalty_weight,
+            seed=self.seed,
+            checkpoint_every=checkpoint_every,
+        )
+
+
+def _symmetric_tensor_basis() -> torch.Tensor:
+    """``e3nn.io.CartesianTensor("ij=ji")`` as a float64 ``(6, 3, 3)`` basis (0e then 2e, e3nn's order).
+
+    Built with float64 as default dtype: e3nn computes the change of basis in the default
+    dtype, and float32 would limit the strain to ~1e-8.
+    """
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        return e3nn_io.CartesianTensor("ij=ji").to_cartesian(torch.eye(6))
+    finally:
+        torch.set_default_dtype(previous)
+
+
+class CrystalProblem:
+    """Graph, inputs, targets and metrics of one source → target pair.
+
+    Parameters
+    ----------
+    match : StructureMatch
+        From :func:`~symbreak.structures.match_structures`.
+    settings : CrystalSettings
+    """
+
+    def __init__(self, match: StructureMatch, settings: CrystalSettings) -> None:
+        self.match, self.settings = match, settings
+        source = match.source
+        n = len(source)
+        self.species = sorted(set(source.numbers.tolist()))
+        onehot = np.zeros((n, len(self.species)))
+        onehot[np.arange(n), [self.species.index(z) for z in source.numbers]] = 1.0
+        self.inputs = torch.as_tensor(onehot, dtype=torch.float64)
+        self.irreps_in = o3.Irreps(f"{len(self.species)}x0e")
+
+        cell = source.cell.array
+        self.edge_index, self.shifts = periodic_radius_graph(source.positions, cell, True, settings.cutoff)
+        receives = np.zeros(n, dtype=bool)
+        receives[self.edge_index[1].numpy()] = True
+        if not receives.all():
+            raise ValueError(
+                f"cutoff {settings.cutoff:g} Å leaves atom(s) {np.flatnonzero(~receives)[:5].tolist()} of the "
+                "source without neighbours; increase the cutoff"
+            )
+        self.edge_vec = periodic_edge_vectors(
+            torch.as_tensor(source.positions, dtype=torch.float64),
+            torch.as_tensor(cell, dtype=torch.float64),
+            self.edge_index,
+            self.shifts,
+        )
+        self.avg_num_neighbors = self.edge_index.shape[1] / n
+
+        weights = source.get_masses() if settings.translation == "mass" else np.ones(n)
+        self.translation_weights = torch.as_tensor(weights / weights.sum(), dtype=torch.float64)
+        self.with_strain = match.cells_differ
+        # strain enters the loss as ε × length: Å, like the displacements; supercell invariant
+        self.length = float((abs(np.linalg.det(cell)) / n) ** (1.0 / 3.0))
+        self.target_displacements = torch.as_tensor(match.displacements, dtype=torch.float64)
+        self.target_strain = torch.as_tensor(match.strain, dtype=torch.float64)
+        # train on targets of order one: divide by their RMS (Å)
+        rms = [np.sqrt(np.mean(match.displacements**2))]
+        if self.with_strain:
+            rms.append(np.sqrt(np.mean((match.strain * self.length) ** 2)))
+        self.scale = float(max(rms)) or 1.0  # identical structures: nothing to scale
+        self.irreps_out = o3.Irreps("1x1o + 1x0e + 1x2e") if self.with_strain else o3.Irreps("1x1o")
+        self._strain_basis = _symmetric_tensor_basis()  # (6, 3, 3): 0e + 2e → symmetric 3×3
+
+    def build_model(self, relaxed: bool) -> RelaxedNetwork:
+        """The relaxed network, or (``relaxed=False``) its equivariant baseline; float64, seeded."""
+        s = self.settings
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(s.seed)
+            model = RelaxedNetwork(
+                self.irreps_in,
+                s.irreps_hidden,
+                self.irreps_out,
+                s.lmax_sh,
+                s.lmax_relaxed if relaxed else None,
+                num_layers=s.num_layers,
+                cutoff=s.cutoff,
+                num_basis=s.num_basis,
+                radial_neurons=s.radial_neurons,
+                avg_num_neighbors=self.avg_num_neighbors,
+            )
+        return model.to(torch.float64)
+
+    def predict(self, model: torch.nn.Module) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Predicted displacements ``(N, 3)`` (Å, net translation removed) and strain ``(3, 3)`` or None."""
+        out = model(self.inputs, self.edge_index, self.edge_vec) * self.scale
+        displacements = out[:, :3]
+        displacements = displacements - self.translation_weights @ displacements
+        strain = None
+        if self.with_strain:
+            strain = torch.einsum("k,kij->ij", out[:, 3:9].mean(dim=0), self._strain_basis) / self.length
+        return displacements, strain
+
+    def physical_loss(self, model: torch.nn.Module) -> torch.Tensor:
+        """Mean squared error (Å²): displacements, plus ``strain_weight`` × strain (× length)²."""
+        displacements, strain = self.predict(model)
+        loss = (displacements - self.target_displacements).pow(2).mean()
+        if strain is not None:
+            loss = loss + self.settings.strain_weight * ((strain - self.target_strain) * self.length).pow(2).mean()
+        return loss
+
+    def loss(self, model: torch.nn.Module, batch: Any = None) -> torch.Tensor:
+        """The training loss: :meth:`physical_loss` divided by ``scale²`` (dimensionless)."""
+        return self.physical_loss(model) / self.scale**2
+
+    def evaluate(self, model: torch.nn.Module) -> dict[str, Any]:
+        """``loss`` (Å²), ``displacement_error`` (Å, max over atoms of |u_pred - u|), strain error, predictions."""
+        with torch.no_grad():
+            displacements, strain = self.predict(model)
+            loss = self.physical_loss(model).item()
+        error = (displacements - self.target_displacements).norm(dim=1).max().item()
+        entry = {
+            "loss": loss,
+            "displacement_error": error,
+            "predicted_displacements": displacements.tolist(),
+        }
+        if strain is not None:
+            entry["strain_error"] = (strain - self.target_strain).abs().max().item()
+            entry["predicted_strain"] = strain.tolist()
+        return entry
+
+
+def _fit(problem: CrystalProblem, relaxed: bool, progress: bool, checkpoint: Path | None,
+         resume: bool, checkpoint_every: int) -> tuple[RelaxedNetwork, TrainResult]:
+    model = problem.build_model(relaxed)
+    label = "relaxed" if relaxed else "equivariant"
+    result = train(
+        model,
+        [None],
+        problem.loss,
+        problem.settings.train_settings(checkpoint_every),
+        checkpoint=None if checkpoint is None else checkpoint / f"{label}.pt",
+        resume=resume,
+        description=f"{label:>11}",
+        progress=progress,
+    )
+    return model, result
+
+
+# ----------------------------------------------------------------------------- analysis
+
+
+def analyse_breaking(model: RelaxedNetwork, match: StructureMatch, settings: CrystalSettings) -> dict[str, Any]:
+    """Point-group analysis of the learned θ (all layers) against the source and target.
+
+    Returns a JSON-able dict: ``source_point_group``; ``decomposition`` (fraction of the
+    squared norm of all layers' θ, θ^{0e} removed, in each real irrep of the source's point
+    group); ``dominant``; ``per_layer``; ``residual_group`` (stabiliser of θ in the source's
+    point group) and its ``residual_principal_axis`` (source frame); ``target_point_group``
+    (the target in the source frame) and its principal axis; ``residual_contains_target``;
+    ``landau_irreps`` (irreps of G whose restriction to the target's group contains its
+    trivial irrep).
+    """
+    from ..analysis import breaking_analysis
+    from ..symmetry import PointGroup, breaking_irreps, decompose
+
+    group = PointGroup.from_atoms(match.source, symprec=settings.symprec)
+    target_group = PointGroup.from_atoms(match.target_in_source_frame(), symprec=settings.symprec)
+    thetas = model.relaxed_weights()
+    shared = breaking_analysis(
+        [(theta.weight, theta.irreps) for theta in thetas], group, target_group, tol=settings.symmetry_tol
+    )
+    residual = shared.pop("_residual")
+    fractions = shared["decomposition"]
+    per_layer = []
+    for theta in thetas:
+        d = decompose(without_background(theta.weight, theta.irreps), theta.irreps, group)
+        per_layer.append({"norm": d.norm, "fractions": d.fractions})
+    cos = abs(float(residual.principal_axis @ target_group.principal_axis))
+    return {
+        **shared,
+        "source_point_group": group.name,
+        "dominant": max(fractions, key=fractions.get) if shared["norm"] > 0 else None,
+        "breaking_norm": shared["norm"],
+        "per_layer": per_layer,
+        "residual_principal_axis": residual.principal_axis.tolist(),
+        "target_point_group": target_group.name,
+        "target_principal_axis": target_group.principal_axis.tolist(),
+        "axis_angle_degrees": math.degrees(math.acos(min(1.0, cos))),
+        "landau_irreps": breaking_irreps(group, target_group) if group.contains(target_group, 1e-4) else None,
+    }
+
+
+def _structure_entry(atoms, symprec: float) -> dict[str, Any]:
+    from ..symmetry import PointGroup, space_group
+
+    symbol, number = space_group(atoms, symprec=symprec)
+    return {
+        "name": atoms.info.get("name", atoms.get_chemical_formula()),
+        "formula": atoms.get_chemical_formula(),
+        "num_atoms": len(atoms),
+        "space_group": symbol,
+        "space_group_number": number,
+        "point_group": PointGroup.from_atoms(atoms, symprec=symprec).name,
+        "cell": atoms.cell.array.tolist(),
+        "symbols": atoms.get_chemical_symbols(),
+        "positions": atoms.positions.tolist(),
+    }
+
+
+def run_crystal(
+    source: Any,
+    target: Any,
+    settings: CrystalSettings = CrystalSettings(),
+    progress: bool = False,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+    *,
+    baseline: bool = True,
+    checkpoint_every: int = 100,
+) -> dict[str, Any]:
+    """Match source → target, train the relaxed network and its equivariant baseline, analyse θ.
+
+    Parameters
+    ----------
+    source, target : str, Path or ase.Atoms
+        Built-in names (``"BaTiO3-cubic"``, ``"BaTiO3-tetragonal"``), structure files ASE
+        reads, or ``Atoms``.
+    settings : CrystalSettings
+    progress : bool
+        Show progress bars.
+    checkpoint_dir : path, optional
+        Checkpoints ``relaxed.pt`` and ``equivariant.pt`` are written there.
+    resume : bool
+        Continue from the checkpoints in ``checkpoint_dir``.
+    baseline : bool
+        Also train the equivariant baseline.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable apart from ``"_models"`` (the trained networks; pop it before
+        writing): ``source`` / ``target`` (name, formula, space group, point group, cell,
+        positions), ``matching`` (displacements, strain, permutation, rotation…),
+        ``relaxed`` and ``equivariant`` (``loss`` in Å², ``displacement_error`` in Å,
+        predictions, ``theta`` for the relaxed one), ``breaking`` (see
+        :func:`analyse_breaking`), ``checks``, ``settings``, ``seconds``.
+    """
+    started = time.perf_counter()
+    source_atoms = load_structure(source)
+    target_atoms = load_structure(target)
+    match = match_structures(source_atoms, target_atoms, translation=settings.translation)
+    problem = CrystalProblem(match, settings)
+    checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir)
+
+    report: dict[str, Any] = {
+        "source": _structure_entry(match.source, settings.symprec),
+        "target": _structure_entry(match.target, settings.symprec),
+        "matching": {
+            "permutation": match.permutation.tolist(),
+            "displacements": match.displacements.tolist(),
+            "max_displacement": match.max_displacement,
+            "strain": match.strain.tolist(),
+            "cells_differ": match.cells_differ,
+            "rotation": match.rotation.tolist(),
+            "lattice_map": match.lattice_map.tolist(),
+            "translation_removed": match.translation.tolist(),
+            "translation_mode": match.translation_mode,
+        },
+        "graph": {"num_edges": int(problem.edge_index.shape[1]), "avg_num_neighbors": problem.avg_num_neighbors,
+                  "species": problem.species},
+        "settings": dataclasses.asdict(settings),
+        "_models": {},
+    }
+    for relaxed in ([True, False] if baseline else [True]):
+        label = "relaxed" if relaxed else "equivariant"
+        model, result = _fit(problem, relaxed, progress, checkpoint, resume, checkpoint_every)
+        entry = problem.evaluate(model)
+        entry.update({"best_epoch": result.best_epoch, "seconds": result.seconds,
+                      "history": result.history["data_loss"]})
+        if relaxed:
+            entry["theta"] = theta_report(model)
+            report["breaking"] = analyse_breaking(model, match, settings)
+        report[label] = entry
+        report["_models"][label] = model
+    breaking = report["breaking"]
+    checks = {
+        "residual_contains_target": breaking["residual_contains_target"],
+        "dominant_irrep": breaking["dominant"],
+    }
+    if baseline:
+        relaxed_error = report["relaxed"]["displacement_error"]
+        baseline_error = report["equivariant"]["displacement_error"]
+        checks["baseline_to_relaxed_error_ratio"] = baseline_error / max(relaxed_error, 1e-300)
+    report["checks"] = checks
+    report["seconds"] = time.perf_counter() - started
+    return report
+
+
+# ----------------------------------------------------------------------------- figure
+
+
+def plot_crystal(report: dict[str, Any], out_dir: str | Path, *, filename: str = "crystal.png",
+                 exaggerate: float | None = None) -> Path:
+    """Figure: the source structure with true (left) and learned (right) displacement arrows.
+
+    Arrows are scaled by ``exaggerate`` (default: so that the longest true arrow is 0.4 of
+    the shortest cell edge); the equivariant baseline's arrows are drawn in the right panel
+    too when present. Saved atomically as PNG (matplotlib Agg); returns the path.
+    """
+    from ..plot import save_figure  # imported first: selects matplotlib's Agg backend
+
+    import matplotlib.pyplot as plt
+
+    src = report["source"]
+    positions = np.asarray(src["positions"])
+    cell = np.asarray(src["cell"])
+    symbols = src["symbols"]
+    true = np.asarray(report["matching"]["displacements"])
+    learned = np.asarray(report["relaxed"]["predicted_displacements"])
+    baseline = np.asarray(report["equivariant"]["predicted_displacements"]) if "equivariant" in report else None
+    longest = float(np.linalg.norm(true, axis=1).max()) or 1.0
+    if exaggerate is None:
+        exaggerate = 0.4 * float(np.linalg.norm(cell, axis=1).min()) / longest
+
+    palette = ["tab:green", "tab:blue", "tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:gray"]
+    kinds = sorted(set(symbols), key=symbols.index)
+    colours = {s: palette[i % len(palette)] for i, s in enumerate(kinds)}
+    fig = plt.figure(figsize=(11, 5.2))
+    panels = [("true displacements", true, None), ("learned (relaxed)", learned, baseline)]
+    for k, (title, arrows, extra) in enumerate(panels):
+        ax = fig.add_subplot(1, 2, k + 1, projection="3d")
+        _draw_cell(ax, cell)
+        corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)]) @ cell
+        ax.set_box_aspect(np.ptp(corners, axis=0))
+        for s in kinds:
+            sel = [i for i, x in enumerate(symbols) if x == s]
+            ax.scatter(*positions[sel].T, s=60 if s != "O" else 30, color=colours[s], label=s, depthshade=False)
+        ax.quiver(*positions.T, *(arrows * exaggerate).T, color="black", linewidth=1.5, arrow_length_ratio=0.25)
+        if extra is not None and np.abs(extra).max() > 1e-12:
+            ax.quiver(*positions.T, *(extra * exaggerate).T, color="tab:gray", linewidth=1.0,
+                      arrow_length_ratio=0.25, label="equivariant")
+        ax.set_title(title)
+        ax.set_xlabel("x (Å)")
+        ax.set_ylabel("y (Å)")
+        ax.set_zlabel("z (Å)")
+        if k == 0:
+            ax.legend(loc="upper left", fontsize=8)
+    breaking = report.get("breaking", {})
+    err = report["relaxed"]["displacement_error"]
+    base = report.get("equivariant", {}).get("displacement_error")
+    fig.suptitle(
+        f"{src['name']} ({src['space_group']}) → {report['target']['name']} ({report['target']['space_group']}): "
+        f"order parameter {breaking.get('dominant')} of {breaking.get('source_point_group')}, residual "
+        f"{breaking.get('residual_group')}\narrows ×{exaggerate:.0f}; max error {err:.2g} Å relaxed"
+        + (f", {base:.2g} Å equivariant" if base is not None else ""),
+        fontsize=10,
+    )
+    return save_figure(fig, Path(out_dir) / filename)
+
+
+def _draw_cell(ax, cell: np.ndarray) -> None:
+    corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
+    for a in range(8):
+        for b in range(a + 1, 8):
+            if np.abs(corners[a] - corners[b]).sum() == 1:
+                seg = corners[[a, b]] @ cell
+                ax.plot(*seg.T, color="lightgray", linewidth=0.8)
+
+
+def crystal_summary(report: dict[str, Any]) -> str:
+    """A few plain-text lines a newcomer can read: groups, fit quality, order parameter."""
+    src, tgt, b = report["source"], report["target"], report["breaking"]
+    lines = [
+        f"{src['name']} ({src['formula']}, {src['space_group']}, point group {src['point_group']}) → "
+        f"{tgt['name']} ({tgt['space_group']}, point group {tgt['point_group']}), {src['num_atoms']} atoms",
+        f"largest displacement {report['matching']['max_displacement']:.4f} Å"
+        + (f", strain {np.abs(report['matching']['strain']).max():.2e}" if report["matching"]["cells_differ"] else ""),
+    ]
+    for name in ("relaxed", "equivariant"):
+        if name in report:
+            e = report[name]
+            lines.append(f"{name:>11}: loss {e['loss']:.3e} Å², max displacement error {e['displacement_error']:.2e} Å")
+    parts = ", ".join(f"{k} {v:.3f}" for k, v in sorted(b["decomposition"].items(), key=lambda kv: -kv[1]) if v > 1e-3)
+    lines.append(f"learned symmetry breaking (θ, irreps of {b['source_point_group']}): {parts or 'none'}")
+    axis = ", ".join(f"{x:.3f}" for x in b["residual_principal_axis"])
+    lines.append(
+        f"residual symmetry {b['residual_group']} (principal axis {axis}); target point group "
+        f"{b['target_point_group']} {'is' if b['residual_contains_target'] else 'is NOT'} contained"
+    )
+    return "\n".join(lines)

@@ -185,6 +185,80 @@ def crystal(
         console.print(f"wrote {path}", highlight=False)
 
 
+@app.command("order-parameter")
+@user_errors
+def order_parameter(
+    source: str = typer.Option(..., help="Built-in shape name or file (the high-symmetry input)."),
+    target: str = typer.Option(..., help="Built-in shape name or file; point i of source maps to point i."),
+    lmax: Optional[int] = typer.Option(None, help="Largest l of the learnable input (default 4)."),
+    epochs: Optional[int] = typer.Option(None, help="Epochs of the alternating phase (default 600)."),
+    penalty: Optional[str] = typer.Option(None, help="'norm' (group norm, rotation invariant) or 'l1' (frame dependent)."),
+    penalty_weight: Optional[float] = typer.Option(None, help="Weight of the penalty on the input."),
+    seed: Optional[int] = typer.Option(None, help="Seed (default 0)."),
+    checkpoint_dir: Optional[Path] = typer.Option(None, help="Save checkpoints here."),
+    resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
+    out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
+    threads: Optional[int] = typer.Option(None, help="Torch CPU threads."),
+    quiet: bool = typer.Option(False, help="No progress bars."),
+) -> None:
+    """Discover the order parameter of SOURCE → TARGET with a learnable input (Smidt et al. 2021)."""
+    from .report import write_report
+    from .tasks.order_parameter import OrderParameterSettings, run_order_parameter
+
+    if resume and checkpoint_dir is None:
+        raise ValueError("--resume needs --checkpoint-dir")
+    _threads(threads)
+    overrides = {"lmax_input": lmax, "penalty": penalty, "penalty_weight": penalty_weight, "seed": seed,
+                 "alternating_epochs": epochs}
+    settings = OrderParameterSettings(**{k: v for k, v in overrides.items() if v is not None})
+    report = run_order_parameter(source, target, settings, progress=not quiet,
+                                 checkpoint_dir=checkpoint_dir, resume=resume)
+    op, loss, curie = report["order_parameter"], report["loss"], report["curie"]
+    console.print(f"\n[bold]symbreak order-parameter: {report['source']['name']} → {report['target']['name']}[/]")
+    console.print(f"loss with the input frozen (equivariant, scalar input): {loss['before']:.3e}"
+                  f"   after learning the input: {loss['after']:.3e}", highlight=False)
+    console.print(f"Curie check before: predictions keep {curie['before']['group']} to "
+                  f"{curie['before']['max_violation']:.1e} (site groups {', '.join(curie['before']['site_groups'])})",
+                  highlight=False)
+    console.print(op["sentence"], highlight=False)
+    console.print(f"order parameter (scalar signal, 0e removed) ∝ {op['polynomial']}", highlight=False)
+    written = []
+    if json_path is not None:
+        written.append(write_report(report, json_path))
+    if out is not None:
+        written += _order_parameter_figures(report, out)
+        written.append(write_report(report, out / "report.json"))
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)
+
+
+def _order_parameter_figures(report: dict[str, Any], out: Path) -> list[Path]:
+    import torch
+
+    from .plot import plot_loss_curves, plot_sphere_signals, plot_vertex_signals
+    from .signals import relaxed_signal
+
+    out.mkdir(parents=True, exist_ok=True)
+    title = f"{report['source']['name']} → {report['target']['name']}"
+    history = report["history"]
+    paths = [plot_loss_curves({"input frozen, then alternating": history["frozen"] + history["alternating"]},
+                              out / "loss.png", title)]
+    points = np.array(report["source"]["points"])
+    paths.append(plot_vertex_signals(
+        points,
+        {"equivariant, scalar input (Curie: symmetric average)": torch.tensor(report["predictions"]["before"]),
+         "with the learned order parameter": torch.tensor(report["predictions"]["after"])},
+        out / "vertex_signals.png", title=f"predicted displacement signals, {title}",
+    ))
+    irreps = report["order_parameter"]["irreps"]
+    signals = [relaxed_signal(torch.tensor(report["snapshots"][k]), irreps, subtract_background=False)[0]
+               for k in ("start", "middle", "end")]
+    paths.append(plot_sphere_signals(signals, [f"input, {k}" for k in ("start", "middle", "end")],
+                                     out / "input_signal.png"))
+    return paths
+
+
 def _group_of_file(spec: str, tol: float, symprec: float):
     """Point group (and space group, for periodic structures) of a shape or structure file."""
     from .symmetry import PointGroup, space_group

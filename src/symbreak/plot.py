@@ -16,7 +16,7 @@ import torch  # noqa: E402
 
 from .signals import evaluate_signal, format_polynomial  # noqa: E402
 
-__all__ = ["save_figure", "plot_loss_curves", "plot_sphere_signals", "plot_shapes"]
+__all__ = ["save_figure", "plot_loss_curves", "plot_sphere_signals", "plot_shapes", "plot_vertex_signals"]
 
 
 def save_figure(figure: plt.Figure, path: str | Path) -> Path:
@@ -109,4 +109,46 @@ def plot_shapes(
     axis.set_zlabel("z")
     axis.set_title(title)
     axis.legend(fontsize=7, loc="upper left")
+    return save_figure(figure, path)
+
+
+def plot_vertex_signals(
+    points: np.ndarray, panels: dict[str, torch.Tensor], path: str | Path, *, title: str = "",
+    resolution: int = 40, view: tuple[float, float] | None = None,
+) -> Path:
+    """Each vertex's predicted signal drawn as a small surface centred on the vertex.
+
+    One panel per entry of ``panels`` (title → signals ``(N, (lmax+1)^2)``). Surface
+    radius ∝ the positive part of the signal (where the displacement points), so an
+    equivariant network on a symmetric input shows the average of the degenerate
+    targets: several lobes per vertex (Smidt et al. 2021, Fig. 2).
+    """
+    points = np.asarray(points)
+    x, y, z = _sphere_grid(resolution)
+    directions = torch.tensor(np.stack([x, y, z], axis=-1).reshape(-1, 3))
+    planar = np.ptp(points[:, 2]) < 1e-9
+    spacing = np.min([np.linalg.norm(a - b) for i, a in enumerate(points) for b in points[i + 1:]])
+    figure = plt.figure(figsize=(4.6 * len(panels), 4.6))
+    for index, (label, signals) in enumerate(panels.items()):
+        axis = figure.add_subplot(1, len(panels), index + 1, projection="3d")
+        signals = torch.as_tensor(signals, dtype=torch.float64)
+        values = evaluate_signal(signals, directions).numpy()  # (P, N)
+        scale = max(values.max(), 1e-300)
+        for n, centre in enumerate(points):
+            radius = np.clip(values[:, n], 0, None).reshape(x.shape) / scale * 0.45 * spacing
+            colours = plt.cm.viridis(radius / max(radius.max(), 1e-300))
+            axis.plot_surface(centre[0] + radius * x, centre[1] + radius * y, centre[2] + radius * z,
+                              facecolors=colours, linewidth=0, antialiased=False, shade=False)
+        axis.scatter(*points.T, c="k", s=12)
+        bound = np.abs(points).max() + 0.5 * spacing
+        for setter in (axis.set_xlim, axis.set_ylim, axis.set_zlim):
+            setter(-bound, bound)
+        axis.set_box_aspect((1, 1, 1))
+        axis.set_xlabel("x")
+        axis.set_ylabel("y")
+        axis.set_zlabel("z")
+        if view is not None or planar:
+            axis.view_init(*(view or (90, -90)))
+        axis.set_title(label, fontsize=9)
+    figure.suptitle(title)
     return save_figure(figure, path)

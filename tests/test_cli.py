@@ -86,3 +86,15 @@ def test_crystal_command_rejects_unknown_structures(tmp_path):
     (tmp_path / "empty.cif").write_text("data_x\n")
     result = runner.invoke(app, ["crystal", "--source", str(tmp_path / "empty.cif"), "--target", "BaTiO3-tetragonal"])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.e2e
+def test_fields_command(tmp_path):
+    result = runner.invoke(app, ["fields", "--E", "1,0,0", "--B", "0,1,0", "--epochs", "30", "--quiet",
+                                 "--json", str(tmp_path / "f.json")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "f.json").read_text())
+    assert report["fields"]["B_angle_deg"] < 5
+    for bad, message in ((["--E", "1,0"], "three finite"), (["--E", "1,nan,0"], "three finite")):
+        result = runner.invoke(app, ["fields", *bad, "--B", "0,1,0"])
+        assert result.exit_code == 2 and message in result.output

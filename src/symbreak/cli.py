@@ -39,13 +39,12 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _threads(threads: Optional[int]) -> None:
-    if threads is not None:
-        if threads < 1:
-            raise ValueError(f"--threads must be >= 1, got {threads}")
-        import torch
+def _threads(threads: int) -> None:
+    if threads < 1:
+        raise ValueError(f"--threads must be >= 1, got {threads}")
+    import torch
 
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads)
 
 
 def _shapes_run(source, target, epochs, seed, cutoff, lmax_relaxed, penalty_weight, baseline,
@@ -112,7 +111,7 @@ def shapes(
     resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
     out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
-    threads: Optional[int] = typer.Option(None, help="Torch CPU threads."),
+    threads: int = typer.Option(1, help="Torch CPU threads (small graphs: one is fastest)."),
     quiet: bool = typer.Option(False, help="No progress bars."),
 ) -> None:
     """Train a relaxed network (and its equivariant baseline) to deform SOURCE into TARGET."""
@@ -127,7 +126,7 @@ def shapes(
 def demo(
     out: Path = typer.Option(Path("demo_output"), help="Folder for figures and report.json."),
     epochs: Optional[int] = typer.Option(None, help="Training epochs (default 300)."),
-    threads: Optional[int] = typer.Option(None, help="Torch CPU threads."),
+    threads: int = typer.Option(1, help="Torch CPU threads (small graphs: one is fastest)."),
     quiet: bool = typer.Option(False, help="No progress bars."),
 ) -> None:
     """Cube → square prism: the relaxed network learns the breaking, the equivariant one cannot."""
@@ -154,7 +153,7 @@ def crystal(
     resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
     out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
-    threads: Optional[int] = typer.Option(None, help="Torch CPU threads (1 is fastest for small cells)."),
+    threads: int = typer.Option(1, help="Torch CPU threads (small cells: one is fastest)."),
     quiet: bool = typer.Option(False, help="No progress bars."),
 ) -> None:
     """Learn and name the order parameter of a structural phase transition (SOURCE → TARGET)."""
@@ -199,7 +198,7 @@ def order_parameter(
     resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
     out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
-    threads: Optional[int] = typer.Option(None, help="Torch CPU threads."),
+    threads: int = typer.Option(1, help="Torch CPU threads (small graphs: one is fastest)."),
     quiet: bool = typer.Option(False, help="No progress bars."),
 ) -> None:
     """Discover the order parameter of SOURCE → TARGET with a learnable input (Smidt et al. 2021)."""
@@ -257,6 +256,74 @@ def _order_parameter_figures(report: dict[str, Any], out: Path) -> list[Path]:
     paths.append(plot_sphere_signals(signals, [f"input, {k}" for k in ("start", "middle", "end")],
                                      out / "input_signal.png"))
     return paths
+
+
+def _vector(text: str, name: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        raise ValueError(f"{name} must be three comma-separated numbers, e.g. 1,0,0; got {text!r}") from None
+    if len(values) != 3 or not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} must be three finite comma-separated numbers, e.g. 1,0,0; got {text!r}")
+    return values
+
+
+@app.command()
+@user_errors
+def fields(
+    e_field: str = typer.Option(..., "--E", help="Electric field, e.g. 1,0,0."),
+    b_field: str = typer.Option(..., "--B", help="Magnetic field, e.g. 0,1,0."),
+    q: Optional[float] = typer.Option(None, help="Charge (default 1)."),
+    m: Optional[float] = typer.Option(None, help="Mass (default 1)."),
+    steps: Optional[int] = typer.Option(None, help="Time steps of the trajectory (default 500)."),
+    epochs: Optional[int] = typer.Option(None, help="Training epochs (default 100)."),
+    seed: Optional[int] = typer.Option(None, help="Seed of the trajectory and the weights (default 0)."),
+    baseline: bool = typer.Option(True, help="Also train the equivariant baseline."),
+    checkpoint_dir: Optional[Path] = typer.Option(None, help="Save checkpoints here."),
+    resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
+    out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
+    threads: int = typer.Option(1, help="Torch CPU threads (tiny matrices: one is fastest)."),
+    quiet: bool = typer.Option(False, help="No progress bars."),
+) -> None:
+    """Learn F = q(E + v × B) from a trajectory; read E (θ^1o) and B (θ^1e) out of the relaxed weights."""
+    from rich.table import Table
+
+    from .report import write_report
+    from .tasks.fields import plot_fields, run_fields
+
+    if resume and checkpoint_dir is None:
+        raise ValueError("--resume needs --checkpoint-dir")
+    _threads(threads)
+    overrides = {"q": q, "m": m, "steps": steps, "epochs": epochs, "seed": seed}
+    report = run_fields(_vector(e_field, "--E"), _vector(b_field, "--B"), baseline=baseline,
+                        progress=not quiet, checkpoint_dir=checkpoint_dir, resume=resume,
+                        **{k: v for k, v in overrides.items() if v is not None})
+    f = report["fields"]
+    table = Table(title="fields read out of the relaxed weights", header_style="bold")
+    for column in ("", "true", "learned (unit)", "angle (°)", "|true|", "|learned|"):
+        table.add_column(column)
+    for name in ("E", "B"):
+        learned = f[f"{name}_learned"]
+        table.add_row(
+            name, ", ".join(f"{v:.3g}" for v in f[f"{name}_true"]),
+            "-" if learned is None else ", ".join(f"{v:.4f}" for v in learned),
+            "-" if f[f"{name}_angle_deg"] is None else f"{f[f'{name}_angle_deg']:.2e}",
+            f"{f[f'{name}_magnitude']['true']:.4g}", f"{f[f'{name}_magnitude']['learned']:.4g}",
+        )
+    console.print(table)
+    line = f"training MSE / mean squared force: relaxed {report['relaxed']['mse_relative']:.1e}"
+    if "equivariant" in report:
+        line += f", equivariant {report['equivariant']['mse_relative']:.1e}"
+    console.print(line, highlight=False)
+    written = []
+    if json_path is not None:
+        written.append(write_report(report, json_path))
+    if out is not None:
+        written += plot_fields(report, out)
+        written.append(write_report(report, out / "report.json"))
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)
 
 
 def _group_of_file(spec: str, tol: float, symprec: float):

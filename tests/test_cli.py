@@ -98,3 +98,12 @@ def test_fields_command(tmp_path):
     for bad, message in ((["--E", "1,0"], "three finite"), (["--E", "1,nan,0"], "three finite")):
         result = runner.invoke(app, ["fields", *bad, "--B", "0,1,0"])
         assert result.exit_code == 2 and message in result.output
+
+
+def test_a_missing_native_dependency_is_one_clear_line(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "vesin", None)  # as on a platform without a vesin wheel
+    result = runner.invoke(app, ["shapes", "--source", "cube", "--target", "prism", "--quiet"])
+    assert result.exit_code == 2
+    assert "needs the package 'vesin'" in result.output and "Traceback" not in result.output

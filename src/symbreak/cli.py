@@ -11,6 +11,8 @@ import numpy as np
 import typer
 from rich.console import Console
 
+from ._optional import MissingDependency
+
 app = typer.Typer(
     name="symbreak",
     help="Learn and discover symmetry breaking with relaxed E(3)-equivariant networks.",
@@ -29,7 +31,7 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (ValueError, FileNotFoundError) as error:
+        except (ValueError, FileNotFoundError, MissingDependency) as error:
             errors.print(f"[bold red]error:[/] {error}", highlight=False)
             raise typer.Exit(code=2) from None
         except FloatingPointError as error:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import vesin
 
+from ._optional import require
 from ._validation import as_points
 
 __all__ = ["radius_graph", "edge_vectors", "isolated_nodes", "self_loops"]
@@ -38,6 +38,7 @@ def radius_graph(points, cutoff: float, *, self_loops: bool = False) -> torch.Te
     if not cutoff > 0:
         raise ValueError(f"cutoff must be > 0, got {cutoff!r}")
     # vesin: a maintained O(N) cell-list neighbour search (see DEPENDENCIES.md).
+    vesin = require("vesin", "the neighbour search of point sets")
     i, j = vesin.NeighborList(cutoff=float(cutoff), full_list=True).compute(
         points=array, box=np.zeros((3, 3)), periodic=False, quantities="ij"
     )

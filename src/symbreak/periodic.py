@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import vesin
 
+from ._optional import require
 from ._validation import as_points
 
 __all__ = ["periodic_radius_graph", "periodic_edge_vectors", "as_cell", "as_pbc"]
@@ -114,6 +114,7 @@ def periodic_radius_graph(
     box = lattice if periodic.any() else np.zeros((3, 3))
     # vesin: a maintained cell-list neighbour search (see DEPENDENCIES.md).
     # Its convention D = x[j] - x[i] + S @ box, so (source, target) = (j, i).
+    vesin = require("vesin", "the periodic neighbour search")
     i, j, s = vesin.NeighborList(cutoff=float(cutoff), full_list=True).compute(
         points=points, box=box, periodic=periodic.tolist(), quantities="ijS"
     )

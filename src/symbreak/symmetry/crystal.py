@@ -13,8 +13,8 @@ import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
-import spglib
 
+from .._optional import require
 from ._identify import IdentificationError, identify
 from ._names import HERMANN_MAUGUIN
 from .group import PointGroup
@@ -33,6 +33,7 @@ def _dataset(atoms: "ase.Atoms", symprec: float):
     if abs(np.linalg.det(cell)) < 1e-12:
         raise ValueError("the cell of the structure is singular")
     data = (cell, atoms.get_scaled_positions(wrap=True), atoms.numbers)
+    spglib = require("spglib", "crystal symmetry (space and point groups of structures)")
     with warnings.catch_warnings():
         # spglib >= 2.5 warns about its legacy error handling (None instead of an exception)
         warnings.simplefilter("ignore", DeprecationWarning)

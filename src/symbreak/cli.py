@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -23,6 +22,16 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
+# Options shared by the training commands (one definition, same help everywhere).
+BASELINE = typer.Option(True, help="Also train the equivariant baseline.")
+CHECKPOINT_DIR = typer.Option(None, help="Save checkpoints here.")
+RESUME = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir.")
+JSON_PATH = typer.Option(None, "--json", help="Write the JSON report here.")
+OUT = typer.Option(None, help="Write figures and report.json into this folder.")
+THREADS = typer.Option(1, help="Torch CPU threads (small graphs: one is fastest).")
+QUIET = typer.Option(False, help="No progress bars.")
+SEED = typer.Option(None, help="Seed of weights and data (default 0).")
+
 
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Bad input ends in one clear line on stderr and exit code 2, never a traceback."""
@@ -41,6 +50,18 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _prepare(threads: int, resume: bool, checkpoint_dir: Optional[Path]) -> None:
+    """Check the options every training command shares, and set the torch threads."""
+    if resume and checkpoint_dir is None:
+        raise ValueError("--resume needs --checkpoint-dir")
+    _threads(threads)
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The options the user set (``None`` means: keep the task's default)."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 def _threads(threads: int) -> None:
     if threads < 1:
         raise ValueError(f"--threads must be >= 1, got {threads}")
@@ -51,29 +72,35 @@ def _threads(threads: int) -> None:
 
 def _shapes_run(source, target, epochs, seed, cutoff, lmax_relaxed, penalty_weight, baseline,
                 checkpoint_dir, resume, json_path, out, threads, quiet) -> dict[str, Any]:
-    from .report import print_shapes_summary, write_report
+    from .report import print_shapes_summary
     from .tasks.shapes import ShapeSettings, run_shapes
 
-    _threads(threads)
-    overrides = {"epochs": epochs, "seed": seed, "cutoff": cutoff, "lmax_relaxed": lmax_relaxed,
-                 "penalty_weight": penalty_weight}
-    settings = ShapeSettings(**{k: v for k, v in overrides.items() if v is not None})
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+    _prepare(threads, resume, checkpoint_dir)
+    settings = ShapeSettings(**_given(epochs=epochs, seed=seed, cutoff=cutoff, lmax_relaxed=lmax_relaxed,
+                                      penalty_weight=penalty_weight))
     report = run_shapes(
         source, target, settings, baseline=baseline, progress=not quiet,
         checkpoint_dir=checkpoint_dir, resume=resume,
     )
     print_shapes_summary(report, console)
+    _write_outputs(report, json_path, out, _shapes_figures)
+    return report
+
+
+def _write_outputs(report: dict[str, Any], json_path: Optional[Path], out: Optional[Path],
+                   figures: Callable[[dict[str, Any], Path], list[Path]]) -> None:
+    """Write the JSON report and, with ``out``, the figures and ``out/report.json``; list them."""
+    from .report import write_report
+
     written = []
     if json_path is not None:
         written.append(write_report(report, json_path))
     if out is not None:
-        written += _shapes_figures(report, out)
+        out.mkdir(parents=True, exist_ok=True)
+        written += figures(report, out)
         written.append(write_report(report, out / "report.json"))
     for path in written:
         console.print(f"wrote {path}", highlight=False)
-    return report
 
 
 def _shapes_figures(report: dict[str, Any], out: Path) -> list[Path]:
@@ -104,21 +131,19 @@ def shapes(
     source: str = typer.Option(..., help="Built-in shape name or file (.xyz, .extxyz, .npy, .csv)."),
     target: str = typer.Option(..., help="Built-in shape name or file; point i of source maps to point i."),
     epochs: Optional[int] = typer.Option(None, help="Training epochs (default 300)."),
-    seed: Optional[int] = typer.Option(None, help="Seed of weights and data order (default 0)."),
+    seed: Optional[int] = SEED,
     cutoff: Optional[float] = typer.Option(None, help="Neighbour cutoff (default: every pair)."),
     lmax_relaxed: Optional[int] = typer.Option(None, help="Largest l of the relaxed weights (default 4)."),
     penalty_weight: Optional[float] = typer.Option(None, help="Weight of the group-norm penalty on θ."),
-    baseline: bool = typer.Option(True, help="Also train the equivariant baseline."),
-    checkpoint_dir: Optional[Path] = typer.Option(None, help="Save checkpoints here."),
-    resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
-    out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
-    threads: int = typer.Option(1, help="Torch CPU threads (small graphs: one is fastest)."),
-    quiet: bool = typer.Option(False, help="No progress bars."),
+    baseline: bool = BASELINE,
+    checkpoint_dir: Optional[Path] = CHECKPOINT_DIR,
+    resume: bool = RESUME,
+    json_path: Optional[Path] = JSON_PATH,
+    out: Optional[Path] = OUT,
+    threads: int = THREADS,
+    quiet: bool = QUIET,
 ) -> None:
     """Train a relaxed network (and its equivariant baseline) to deform SOURCE into TARGET."""
-    if resume and checkpoint_dir is None:
-        raise ValueError("--resume needs --checkpoint-dir")
     _shapes_run(source, target, epochs, seed, cutoff, lmax_relaxed, penalty_weight, baseline,
                 checkpoint_dir, resume, json_path, out, threads, quiet)
 
@@ -128,8 +153,8 @@ def shapes(
 def demo(
     out: Path = typer.Option(Path("demo_output"), help="Folder for figures and report.json."),
     epochs: Optional[int] = typer.Option(None, help="Training epochs (default 300)."),
-    threads: int = typer.Option(1, help="Torch CPU threads (small graphs: one is fastest)."),
-    quiet: bool = typer.Option(False, help="No progress bars."),
+    threads: int = THREADS,
+    quiet: bool = QUIET,
 ) -> None:
     """Cube → square prism: the relaxed network learns the breaking, the equivariant one cannot."""
     console.print(
@@ -147,43 +172,33 @@ def crystal(
     target: str = typer.Option(..., help="Low-symmetry structure: built-in name (BaTiO3-tetragonal) or file."),
     cutoff: Optional[float] = typer.Option(None, help="Neighbour cutoff in Å (default 4.5)."),
     epochs: Optional[int] = typer.Option(None, help="Training epochs (default 300)."),
-    seed: Optional[int] = typer.Option(None, help="Seed (default 0)."),
+    seed: Optional[int] = SEED,
     lmax_relaxed: Optional[int] = typer.Option(None, help="Largest l of θ (default 2)."),
     penalty_weight: Optional[float] = typer.Option(None, help="Weight of the group-norm penalty on θ."),
-    baseline: bool = typer.Option(True, help="Also train the equivariant baseline."),
-    checkpoint_dir: Optional[Path] = typer.Option(None, help="Save checkpoints here."),
-    resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
-    out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
-    threads: int = typer.Option(1, help="Torch CPU threads (small cells: one is fastest)."),
-    quiet: bool = typer.Option(False, help="No progress bars."),
+    baseline: bool = BASELINE,
+    checkpoint_dir: Optional[Path] = CHECKPOINT_DIR,
+    resume: bool = RESUME,
+    json_path: Optional[Path] = JSON_PATH,
+    out: Optional[Path] = OUT,
+    threads: int = THREADS,
+    quiet: bool = QUIET,
 ) -> None:
     """Learn and name the order parameter of a structural phase transition (SOURCE → TARGET)."""
     from .plot import plot_loss_curves
-    from .report import write_report
     from .tasks.crystals import CrystalSettings, crystal_summary, plot_crystal, run_crystal
 
-    if resume and checkpoint_dir is None:
-        raise ValueError("--resume needs --checkpoint-dir")
-    _threads(threads)
-    overrides = {"cutoff": cutoff, "epochs": epochs, "seed": seed, "lmax_relaxed": lmax_relaxed,
-                 "penalty_weight": penalty_weight}
-    settings = CrystalSettings(**{k: v for k, v in overrides.items() if v is not None})
+    _prepare(threads, resume, checkpoint_dir)
+    settings = CrystalSettings(**_given(cutoff=cutoff, epochs=epochs, seed=seed, lmax_relaxed=lmax_relaxed,
+                                        penalty_weight=penalty_weight))
     report = run_crystal(source, target, settings, progress=not quiet, checkpoint_dir=checkpoint_dir,
                          resume=resume, baseline=baseline)
     console.print(crystal_summary(report), highlight=False)
     console.print(report["breaking"]["sentence"], highlight=False)
-    written = []
-    if json_path is not None:
-        written.append(write_report(report, json_path))
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+    def figures(report: dict[str, Any], out: Path) -> list[Path]:
         histories = {k: report[k]["history"] for k in ("relaxed", "equivariant") if k in report}
-        written.append(plot_crystal(report, out))
-        written.append(plot_loss_curves(histories, out / "loss.png", "crystal"))
-        written.append(write_report(report, out / "report.json"))
-    for path in written:
-        console.print(f"wrote {path}", highlight=False)
+        return [plot_crystal(report, out), plot_loss_curves(histories, out / "loss.png", "crystal")]
+
+    _write_outputs(report, json_path, out, figures)
 
 
 @app.command("order-parameter")
@@ -195,24 +210,20 @@ def order_parameter(
     epochs: Optional[int] = typer.Option(None, help="Epochs of the alternating phase (default 600)."),
     penalty: Optional[str] = typer.Option(None, help="'norm' (group norm, rotation invariant) or 'l1' (frame dependent)."),
     penalty_weight: Optional[float] = typer.Option(None, help="Weight of the penalty on the input."),
-    seed: Optional[int] = typer.Option(None, help="Seed (default 0)."),
-    checkpoint_dir: Optional[Path] = typer.Option(None, help="Save checkpoints here."),
-    resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
-    out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
-    threads: int = typer.Option(1, help="Torch CPU threads (small graphs: one is fastest)."),
-    quiet: bool = typer.Option(False, help="No progress bars."),
+    seed: Optional[int] = SEED,
+    checkpoint_dir: Optional[Path] = CHECKPOINT_DIR,
+    resume: bool = RESUME,
+    json_path: Optional[Path] = JSON_PATH,
+    out: Optional[Path] = OUT,
+    threads: int = THREADS,
+    quiet: bool = QUIET,
 ) -> None:
     """Discover the order parameter of SOURCE → TARGET with a learnable input (Smidt et al. 2021)."""
-    from .report import write_report
     from .tasks.order_parameter import OrderParameterSettings, run_order_parameter
 
-    if resume and checkpoint_dir is None:
-        raise ValueError("--resume needs --checkpoint-dir")
-    _threads(threads)
-    overrides = {"lmax_input": lmax, "penalty": penalty, "penalty_weight": penalty_weight, "seed": seed,
-                 "alternating_epochs": epochs}
-    settings = OrderParameterSettings(**{k: v for k, v in overrides.items() if v is not None})
+    _prepare(threads, resume, checkpoint_dir)
+    settings = OrderParameterSettings(**_given(lmax_input=lmax, penalty=penalty, penalty_weight=penalty_weight,
+                                               seed=seed, alternating_epochs=epochs))
     report = run_order_parameter(source, target, settings, progress=not quiet,
                                  checkpoint_dir=checkpoint_dir, resume=resume)
     op, loss, curie = report["order_parameter"], report["loss"], report["curie"]
@@ -224,14 +235,7 @@ def order_parameter(
                   highlight=False)
     console.print(op["sentence"], highlight=False)
     console.print(f"order parameter (scalar signal, 0e removed) ∝ {op['polynomial']}", highlight=False)
-    written = []
-    if json_path is not None:
-        written.append(write_report(report, json_path))
-    if out is not None:
-        written += _order_parameter_figures(report, out)
-        written.append(write_report(report, out / "report.json"))
-    for path in written:
-        console.print(f"wrote {path}", highlight=False)
+    _write_outputs(report, json_path, out, _order_parameter_figures)
 
 
 def _order_parameter_figures(report: dict[str, Any], out: Path) -> list[Path]:
@@ -279,28 +283,24 @@ def fields(
     m: Optional[float] = typer.Option(None, help="Mass (default 1)."),
     steps: Optional[int] = typer.Option(None, help="Time steps of the trajectory (default 500)."),
     epochs: Optional[int] = typer.Option(None, help="Training epochs (default 100)."),
-    seed: Optional[int] = typer.Option(None, help="Seed of the trajectory and the weights (default 0)."),
-    baseline: bool = typer.Option(True, help="Also train the equivariant baseline."),
-    checkpoint_dir: Optional[Path] = typer.Option(None, help="Save checkpoints here."),
-    resume: bool = typer.Option(False, help="Resume from the checkpoints in --checkpoint-dir."),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
-    out: Optional[Path] = typer.Option(None, help="Write figures and report.json into this folder."),
-    threads: int = typer.Option(1, help="Torch CPU threads (tiny matrices: one is fastest)."),
-    quiet: bool = typer.Option(False, help="No progress bars."),
+    seed: Optional[int] = SEED,
+    baseline: bool = BASELINE,
+    checkpoint_dir: Optional[Path] = CHECKPOINT_DIR,
+    resume: bool = RESUME,
+    json_path: Optional[Path] = JSON_PATH,
+    out: Optional[Path] = OUT,
+    threads: int = THREADS,
+    quiet: bool = QUIET,
 ) -> None:
     """Learn F = q(E + v × B) from a trajectory; read E (θ^1o) and B (θ^1e) out of the relaxed weights."""
     from rich.table import Table
 
-    from .report import write_report
     from .tasks.fields import plot_fields, run_fields
 
-    if resume and checkpoint_dir is None:
-        raise ValueError("--resume needs --checkpoint-dir")
-    _threads(threads)
-    overrides = {"q": q, "m": m, "steps": steps, "epochs": epochs, "seed": seed}
+    _prepare(threads, resume, checkpoint_dir)
     report = run_fields(_vector(e_field, "--E"), _vector(b_field, "--B"), baseline=baseline,
                         progress=not quiet, checkpoint_dir=checkpoint_dir, resume=resume,
-                        **{k: v for k, v in overrides.items() if v is not None})
+                        **_given(q=q, m=m, steps=steps, epochs=epochs, seed=seed))
     f = report["fields"]
     table = Table(title="fields read out of the relaxed weights", header_style="bold")
     for column in ("", "true", "learned (unit)", "angle (°)", "|true|", "|learned|"):
@@ -318,14 +318,7 @@ def fields(
     if "equivariant" in report:
         line += f", equivariant {report['equivariant']['mse_relative']:.1e}"
     console.print(line, highlight=False)
-    written = []
-    if json_path is not None:
-        written.append(write_report(report, json_path))
-    if out is not None:
-        written += plot_fields(report, out)
-        written.append(write_report(report, out / "report.json"))
-    for path in written:
-        console.print(f"wrote {path}", highlight=False)
+    _write_outputs(report, json_path, out, plot_fields)
 
 
 def _group_of_file(spec: str, tol: float, symprec: float):

@@ -43,6 +43,16 @@ def plot_loss_curves(histories: dict[str, Sequence[float]], path: str | Path, ti
     return save_figure(figure, path)
 
 
+def _cube_axes(axis, bound: float) -> None:
+    """Equal x, y, z ranges [-bound, bound] with labelled axes (the data's frame)."""
+    for setter in (axis.set_xlim, axis.set_ylim, axis.set_zlim):
+        setter(-bound, bound)
+    axis.set_box_aspect((1, 1, 1))
+    axis.set_xlabel("x")
+    axis.set_ylabel("y")
+    axis.set_zlabel("z")
+
+
 def _sphere_grid(resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     polar = np.linspace(0, math.pi, resolution)
     azimuth = np.linspace(0, 2 * math.pi, 2 * resolution)
@@ -74,12 +84,7 @@ def plot_sphere_signals(
             radius * x, radius * y, radius * z, facecolors=plt.cm.coolwarm(colours),
             rstride=1, cstride=1, linewidth=0, antialiased=False, shade=False,
         )
-        for setter in (axis.set_xlim, axis.set_ylim, axis.set_zlim):
-            setter(-1, 1)
-        axis.set_box_aspect((1, 1, 1))
-        axis.set_xlabel("x")
-        axis.set_ylabel("y")
-        axis.set_zlabel("z")
+        _cube_axes(axis, 1)
         polynomial = format_polynomial(signal) if scale else "0"
         if len(polynomial) > 60:
             polynomial = polynomial[:57] + "..."
@@ -101,12 +106,7 @@ def plot_shapes(
     for start, end in zip(source, target):
         axis.plot(*np.stack([start, end]).T, color="grey", linewidth=0.5, alpha=0.6)
     bound = max(np.abs(source).max(), np.abs(target).max()) * 1.1
-    for setter in (axis.set_xlim, axis.set_ylim, axis.set_zlim):
-        setter(-bound, bound)
-    axis.set_box_aspect((1, 1, 1))
-    axis.set_xlabel("x")
-    axis.set_ylabel("y")
-    axis.set_zlabel("z")
+    _cube_axes(axis, bound)
     axis.set_title(title)
     axis.legend(fontsize=7, loc="upper left")
     return save_figure(figure, path)
@@ -141,12 +141,7 @@ def plot_vertex_signals(
                               facecolors=colours, linewidth=0, antialiased=False, shade=False)
         axis.scatter(*points.T, c="k", s=12)
         bound = np.abs(points).max() + 0.5 * spacing
-        for setter in (axis.set_xlim, axis.set_ylim, axis.set_zlim):
-            setter(-bound, bound)
-        axis.set_box_aspect((1, 1, 1))
-        axis.set_xlabel("x")
-        axis.set_ylabel("y")
-        axis.set_zlabel("z")
+        _cube_axes(axis, bound)
         if view is not None or planar:
             axis.view_init(*(view or (90, -90)))
         axis.set_title(label, fontsize=9)

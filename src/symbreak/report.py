@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from .io import write_json
-from .theta import block_label  # noqa: F401  (re-exported for report readers)
 
 __all__ = ["public_report", "write_report", "print_shapes_summary", "strongest_blocks"]
 

@@ -34,7 +34,8 @@ from ..nn import RelaxedNetwork
 from ..periodic import periodic_edge_vectors, periodic_radius_graph
 from ..structures import StructureMatch, load_structure, match_structures
 from ..theta import theta_report
-from ..train import TrainResult, TrainSettings, train
+from ._fitting import fit_model
+from ..train import TrainSettings
 
 __all__ = ["CrystalSettings", "CrystalProblem", "run_crystal", "analyse_breaking", "plot_crystal", "crystal_summary"]
 
@@ -228,23 +229,6 @@ class CrystalProblem:
         return entry
 
 
-def _fit(problem: CrystalProblem, relaxed: bool, progress: bool, checkpoint: Path | None,
-         resume: bool, checkpoint_every: int) -> tuple[RelaxedNetwork, TrainResult]:
-    model = problem.build_model(relaxed)
-    label = "relaxed" if relaxed else "equivariant"
-    result = train(
-        model,
-        [None],
-        problem.loss,
-        problem.settings.train_settings(checkpoint_every),
-        checkpoint=None if checkpoint is None else checkpoint / f"{label}.pt",
-        resume=resume,
-        description=f"{label:>11}",
-        progress=progress,
-    )
-    return model, result
-
-
 # ----------------------------------------------------------------------------- analysis
 
 
@@ -372,7 +356,10 @@ def run_crystal(
     }
     for relaxed in ([True, False] if baseline else [True]):
         label = "relaxed" if relaxed else "equivariant"
-        model, result = _fit(problem, relaxed, progress, checkpoint, resume, checkpoint_every)
+        model, result = fit_model(
+            problem, relaxed, problem.settings.train_settings(checkpoint_every),
+            progress=progress, checkpoint_dir=checkpoint, resume=resume,
+        )
         entry = problem.evaluate(model)
         entry.update({"best_epoch": result.best_epoch, "seconds": result.seconds,
                       "history": result.history["data_loss"]})

@@ -33,7 +33,8 @@ from ..graph import self_loops
 from ..io import write_json
 from ..nn import RelaxedNetwork
 from ..theta import theta_report
-from ..train import TrainResult, TrainSettings, train
+from ._fitting import fit_model
+from ..train import TrainSettings
 from .fields_plot import plot_fields
 from .fields_readout import probe_fields, read_fields
 from .fields_sim import Trajectory, as_field, boris_push, lorentz_force, simulate
@@ -289,23 +290,6 @@ def _samples(trajectory: Trajectory) -> tuple[torch.Tensor, torch.Tensor, torch.
     return charges, velocities, forces
 
 
-def _fit(problem: FieldProblem, relaxed: bool, progress: bool, checkpoint: Path | None, resume: bool,
-         checkpoint_every: int) -> tuple[ForceNetwork, TrainResult]:
-    model = problem.build_model(relaxed)
-    label = "relaxed" if relaxed else "equivariant"
-    result = train(
-        model,
-        problem.batches,
-        problem.loss,
-        problem.settings.train_settings(checkpoint_every),
-        checkpoint=None if checkpoint is None else checkpoint / f"{label}.pt",
-        resume=resume,
-        description=f"{label:>11}",
-        progress=progress,
-    )
-    return model, result
-
-
 def _check_checkpoint_dir(directory: Path, problem_spec: dict[str, Any], resume: bool) -> None:
     """Refuse to resume checkpoints written for other fields or settings."""
     marker = directory / "fields_problem.json"
@@ -387,7 +371,10 @@ def run_fields(
     }
     for relaxed in [True, False] if baseline else [True]:
         label = "relaxed" if relaxed else "equivariant"
-        model, result = _fit(problem, relaxed, progress, checkpoint, resume, checkpoint_every)
+        model, result = fit_model(
+            problem, relaxed, problem.settings.train_settings(checkpoint_every), batches=problem.batches,
+            progress=progress, checkpoint_dir=checkpoint, resume=resume,
+        )
         train_metrics = problem.evaluate(model)
         test_metrics = problem.evaluate(model, problem.test_trajectory)
         entry = {

@@ -24,7 +24,8 @@ from ..io import load_points
 from ..nn import RelaxedNetwork
 from ..signals import points_to_signals, signal_irreps, signals_to_points
 from ..symmetry import PointGroup
-from ..train import TrainResult, TrainSettings, train
+from ._fitting import fit_model
+from ..train import TrainSettings
 from ..theta import theta_report
 
 __all__ = [
@@ -279,23 +280,6 @@ class ShapeProblem:
         return {"loss": mse, "vertex_error": float(error), "recovered": recovered}
 
 
-def _fit(problem: ShapeProblem, relaxed: bool, progress: bool, checkpoint: Path | None,
-         resume: bool, checkpoint_every: int) -> tuple[RelaxedNetwork, TrainResult]:
-    model = problem.build_model(relaxed)
-    label = "relaxed" if relaxed else "equivariant"
-    result = train(
-        model,
-        [None],
-        problem.loss,
-        problem.settings.train_settings(checkpoint_every),
-        checkpoint=None if checkpoint is None else checkpoint / f"{label}.pt",
-        resume=resume,
-        description=f"{label:>11}",
-        progress=progress,
-    )
-    return model, result
-
-
 def run_shapes(
     source: str | Path | np.ndarray | Shape,
     target: str | Path | np.ndarray | Shape,
@@ -335,7 +319,10 @@ def run_shapes(
     }
     runs = [True, False] if baseline else [True]
     for relaxed in runs:
-        model, result = _fit(problem, relaxed, progress, checkpoint, resume, checkpoint_every)
+        model, result = fit_model(
+            problem, relaxed, problem.settings.train_settings(checkpoint_every),
+            progress=progress, checkpoint_dir=checkpoint, resume=resume,
+        )
         metrics = problem.evaluate(model)
         entry = {
             "loss": metrics["loss"],

@@ -144,6 +144,8 @@ def plot_vertex_signals(
         _cube_axes(axis, bound)
         if view is not None or planar:
             axis.view_init(*(view or (90, -90)))
+        if planar and view is None:
+            axis.set_zticks([])  # seen from above: z ticks would pile up
         axis.set_title(label, fontsize=9)
     figure.suptitle(title)
     return save_figure(figure, path)

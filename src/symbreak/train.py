@@ -86,6 +86,17 @@ class TrainSettings:
         if self.plateau_window < 0 or not 0 <= self.plateau_tolerance < 1:
             raise ValueError("plateau_window must be >= 0 and plateau_tolerance in [0, 1)")
 
+    @classmethod
+    def from_task(cls, task_settings: Any, **overrides: Any) -> "TrainSettings":
+        """Training settings from a task's settings dataclass: every field of this class
+        that the task settings also have (same name), then ``overrides``."""
+        shared = {
+            field.name: getattr(task_settings, field.name)
+            for field in dataclasses.fields(cls)
+            if hasattr(task_settings, field.name)
+        }
+        return cls(**{**shared, **overrides})
+
     def learning_rate(self, step: int, total_steps: int) -> float:
         r"""Learning rate of optimiser step ``step`` (0-based) of ``total_steps``.
 
@@ -233,10 +244,9 @@ def train(
     with bar:
         task = bar.add_task(description, total=settings.epochs, completed=start_epoch, loss="-")
         epoch = start_epoch - 1
+        single_batch = len(batches) == 1
         for epoch in range(start_epoch, settings.epochs if not finished else start_epoch):
             order = torch.randperm(len(batches), generator=generator) if len(batches) > 1 else [0]
-            # One batch: the loss of this epoch belongs to the weights before its step.
-            snapshot = _copy_state(model) if len(batches) == 1 else None
             data_total, penalty_total = 0.0, 0.0
             for step, index in enumerate(order):
                 data_loss = loss_fn(model, batches[int(index)])
@@ -247,6 +257,9 @@ def train(
                         f"{description}: the loss became {loss.item()} at epoch {epoch}; "
                         "lower the learning rate or check the data"
                     )
+                if single_batch and data_loss.item() + settings.penalty_weight * penalty.item() < best_loss:
+                    # The loss of a one-batch epoch belongs to the weights before its step.
+                    improved_state = _copy_state(model)
                 for optimizer in optimizers:
                     optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -266,7 +279,7 @@ def train(
             history["penalty"].append(penalty_mean)
             if total < best_loss:
                 best_loss, best_epoch = total, epoch
-                best_state = snapshot if snapshot is not None else _copy_state(model)
+                best_state = improved_state if single_batch else _copy_state(model)
             bar.update(task, advance=1, loss=f"{total:.3e}")
             if on_epoch is not None:
                 on_epoch(epoch)

@@ -95,14 +95,8 @@ class CrystalSettings:
             raise ValueError(f"strain_weight must be >= 0, got {self.strain_weight!r}")
 
     def train_settings(self, checkpoint_every: int = 0) -> TrainSettings:
-        return TrainSettings(
-            epochs=self.epochs,
-            lr=self.lr,
-            penalty=self.penalty,
-            penalty_weight=self.penalty_weight,
-            seed=self.seed,
-            checkpoint_every=checkpoint_every,
-        )
+        """:class:`~symbreak.train.TrainSettings` of the fields shared by name."""
+        return TrainSettings.from_task(self, checkpoint_every=checkpoint_every)
 
 
 def _symmetric_tensor_basis() -> torch.Tensor:

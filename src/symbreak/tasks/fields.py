@@ -131,15 +131,8 @@ class FieldSettings:
         self.train_settings()  # validates lr, penalty, penalty_weight
 
     def train_settings(self, checkpoint_every: int = 0) -> TrainSettings:
-        return TrainSettings(
-            epochs=self.epochs,
-            lr=self.lr,
-            schedule=self.schedule,
-            penalty=self.penalty,
-            penalty_weight=self.penalty_weight,
-            seed=self.seed,
-            checkpoint_every=checkpoint_every,
-        )
+        """:class:`~symbreak.train.TrainSettings` of the fields shared by name."""
+        return TrainSettings.from_task(self, checkpoint_every=checkpoint_every)
 
 
 class ForceNetwork(torch.nn.Module):

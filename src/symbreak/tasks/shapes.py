@@ -196,14 +196,8 @@ class ShapeSettings:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
 
     def train_settings(self, checkpoint_every: int = 0) -> TrainSettings:
-        return TrainSettings(
-            epochs=self.epochs,
-            lr=self.lr,
-            penalty=self.penalty,
-            penalty_weight=self.penalty_weight,
-            seed=self.seed,
-            checkpoint_every=checkpoint_every,
-        )
+        """:class:`~symbreak.train.TrainSettings` of the fields shared by name."""
+        return TrainSettings.from_task(self, checkpoint_every=checkpoint_every)
 
 
 class ShapeProblem:

@@ -68,18 +68,20 @@ def breaking_analysis(
         ``group``, ``decomposition`` (label → weight, all irreps), ``breaking_irreps``
         (non-trivial labels with weight ≥ 1 % of the non-trivial total, largest first),
         ``residual_group``, ``residual_contains_target`` (if a target group is
-        given), ``norm`` and a one-line ``sentence``.
+        given), ``norm``, ``per_signal`` (each signal's ``norm`` and ``fractions``) and
+        a one-line ``sentence``.
     """
     cleaned = [(without_background(values, irreps), o3.Irreps(irreps)) for values, irreps in signals]
     total = sum(float(np.sum(x**2)) for x, _ in cleaned)
     trivial = group.real_irrep_labels[0]
     weights = {label: 0.0 for label in group.real_irrep_labels}
-    if total > 0:
-        for x, irreps in cleaned:
-            if not np.any(x):
-                continue
-            for label, component in decompose(x, irreps, group).components.items():
-                weights[label] += float(np.sum(np.asarray(component) ** 2)) / total
+    per_signal = []
+    for x, irreps in cleaned:
+        parts = decompose(x, irreps, group)
+        per_signal.append({"norm": parts.norm, "fractions": parts.fractions})
+        for label, fraction in parts.fractions.items():
+            if total > 0:
+                weights[label] += fraction * parts.norm**2 / total
     nontrivial = {label: w for label, w in weights.items() if label != trivial}
     nontrivial_total = sum(nontrivial.values())
     # Below 1e-6 of the non-scalar weight, non-trivial parts are round-off, not breaking.
@@ -100,6 +102,7 @@ def breaking_analysis(
         "breaking_irreps": breaking,
         "residual_group": residual.name,
         "norm": float(np.sqrt(total)),
+        "per_signal": per_signal,
     }
     if not breaking:
         sentence = f"{subject.capitalize()} is symmetric under {group.name}: nothing is broken."

@@ -174,7 +174,8 @@ def train(
     Parameters
     ----------
     model : torch.nn.Module
-        Its :class:`~symbreak.nn.RelaxedWeights` (if any) are regularised.
+        Its :class:`~symbreak.nn.BreakingParameter` s (θ, learnable inputs) are
+        regularised and stepped by :class:`~symbreak.optim.IrrepsAdam`.
     batches : sequence
         Anything ``loss_fn`` understands; shuffled every epoch (seeded) if more than one.
     loss_fn : callable

@@ -29,7 +29,6 @@ import torch
 from e3nn import io as e3nn_io
 from e3nn import o3
 
-from ..analysis import without_background
 from ..nn import RelaxedNetwork
 from ..periodic import periodic_edge_vectors, periodic_radius_graph
 from ..structures import StructureMatch, load_structure, match_structures
@@ -238,7 +237,7 @@ def analyse_breaking(model: RelaxedNetwork, match: StructureMatch, settings: Cry
     trivial irrep).
     """
     from ..analysis import breaking_analysis
-    from ..symmetry import PointGroup, breaking_irreps, decompose
+    from ..symmetry import PointGroup, breaking_irreps
 
     group = PointGroup.from_atoms(match.source, symprec=settings.symprec)
     target_group = PointGroup.from_atoms(match.target_in_source_frame(), symprec=settings.symprec)
@@ -248,17 +247,13 @@ def analyse_breaking(model: RelaxedNetwork, match: StructureMatch, settings: Cry
     )
     residual = shared.pop("_residual")
     fractions = shared["decomposition"]
-    per_layer = []
-    for theta in thetas:
-        d = decompose(without_background(theta.weight, theta.irreps), theta.irreps, group)
-        per_layer.append({"norm": d.norm, "fractions": d.fractions})
     cos = abs(float(residual.principal_axis @ target_group.principal_axis))
     return {
         **shared,
         "source_point_group": group.name,
         "dominant": max(fractions, key=fractions.get) if shared["norm"] > 0 else None,
         "breaking_norm": shared["norm"],
-        "per_layer": per_layer,
+        "per_layer": shared["per_signal"],
         "residual_principal_axis": residual.principal_axis.tolist(),
         "target_point_group": target_group.name,
         "target_principal_axis": target_group.principal_axis.tolist(),

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..analysis import breaking_analysis, curie_check
-from ..nn import LearnableInput, RelaxedNetwork, breaking_subspace
+from ..nn import LearnableInput, RelaxedNetwork, breaking_subspace, default_relaxed_irreps
 from ..signals import format_polynomial, relaxed_signal, signal_irreps
 from ..symmetry import PointGroup
 from ..theta import theta_blocks
@@ -130,9 +130,9 @@ class InputNetwork(torch.nn.Module):
 def _build(problem: ShapeProblem, settings: OrderParameterSettings, group: PointGroup) -> InputNetwork:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(settings.seed)
-        learnable = LearnableInput(settings.lmax_input)
-        if settings.only_breaking:
-            learnable = LearnableInput(learnable.irreps, subspace=breaking_subspace(learnable.irreps, group))
+        irreps = default_relaxed_irreps(settings.lmax_input)
+        subspace = breaking_subspace(irreps, group) if settings.only_breaking else None
+        learnable = LearnableInput(irreps, subspace=subspace)
         network = RelaxedNetwork(
             learnable.irreps, settings.irreps_hidden, signal_irreps(settings.lmax_signal),
             settings.lmax_sh, None, num_layers=settings.num_layers, cutoff=problem.cutoff,

@@ -6,7 +6,6 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from symbreak.report import public_report
 from symbreak.structures import builtin_structure, match_structures
 from symbreak.tasks.crystals import (
     CrystalProblem,
@@ -107,10 +106,11 @@ def test_settings_and_cutoff_are_checked():
 
 @pytest.mark.e2e
 def test_batio3_cubic_to_tetragonal_end_to_end(one_thread, tmp_path):
-    report = run_crystal(CUBIC, TETRAGONAL, FAST)
-    models = report.pop("_models")
-    assert set(models) == {"relaxed", "equivariant"}
-    json.dumps(public_report(report))  # JSON-able
+    result = run_crystal(CUBIC, TETRAGONAL, FAST)
+    assert set(result.models) == {"relaxed", "equivariant"}
+    report = result.to_dict()
+    assert report["schema"] == "symbreak.crystal" and report["schema_version"] == 1
+    json.dumps(report)  # JSON-able
     assert report["source"]["space_group"] == "Pm-3m" and report["source"]["point_group"] == "Oh"
     assert report["target"]["space_group"] == "P4mm" and report["target"]["point_group"] == "C4v"
 
@@ -152,10 +152,9 @@ def default_report():
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        report = run_crystal(CUBIC, TETRAGONAL, CrystalSettings())
+        report = run_crystal(CUBIC, TETRAGONAL, CrystalSettings()).to_dict()
     finally:
         torch.set_num_threads(previous)
-    report.pop("_models")
     return report
 
 
@@ -172,7 +171,7 @@ def test_rotated_reordered_files_give_the_same_answer(one_thread, tmp_path, defa
         atoms.set_cell(atoms.cell.array @ rotation.T, scale_atoms=True)
     ase.io.write(tmp_path / "source.extxyz", source)
     ase.io.write(tmp_path / "POSCAR", target[[4, 2, 0, 3, 1]], format="vasp")
-    report = run_crystal(tmp_path / "source.extxyz", tmp_path / "POSCAR", CrystalSettings())
+    report = run_crystal(tmp_path / "source.extxyz", tmp_path / "POSCAR", CrystalSettings()).to_dict()
     _assert_batio3_answer(report, axis=rotation[:, 2])
     for label, fraction in default_report["breaking"]["decomposition"].items():
         assert report["breaking"]["decomposition"][label] == pytest.approx(fraction, abs=0.02)
@@ -181,7 +180,7 @@ def test_rotated_reordered_files_give_the_same_answer(one_thread, tmp_path, defa
 @pytest.mark.slow
 def test_two_by_two_by_two_supercells_give_the_same_answer(one_thread, default_report):
     report = run_crystal(builtin_structure(CUBIC).repeat(2), builtin_structure(TETRAGONAL).repeat(2),
-                         CrystalSettings())
+                         CrystalSettings()).to_dict()
     _assert_batio3_answer(report)
     assert report["relaxed"]["displacement_error"] == pytest.approx(
         default_report["relaxed"]["displacement_error"], rel=0.05, abs=1e-4)

@@ -216,7 +216,7 @@ def test_probe_recovers_the_fields_and_their_signs():
 
 def test_short_training_moves_theta_1o_towards_E():
     E = np.array([0.6, -0.3, 0.8])
-    report = run_fields(E, [-0.2, 0.7, 0.4], baseline=False, epochs=10)
+    report = run_fields(E, [-0.2, 0.7, 0.4], baseline=False, epochs=10).to_dict()
     theta_1o = np.array(report["relaxed"]["theta"][0]["blocks"]["1o"]["values"])
     cosine = abs(theta_1o @ E) / np.linalg.norm(theta_1o) / np.linalg.norm(E)
     assert cosine > 0.95
@@ -227,9 +227,9 @@ def test_short_training_moves_theta_1o_towards_E():
 
 @pytest.mark.e2e
 def test_run_fields_end_to_end(tmp_path):
-    report = run_fields([1, 0, 0], [0, 1, 0], **FAST)
-    models = report.pop("_models")
-    assert set(models) == {"relaxed", "equivariant"}
+    result = run_fields([1, 0, 0], [0, 1, 0], **FAST)
+    assert set(result.models) == {"relaxed", "equivariant"}
+    report = result.to_dict()
     json.dumps(report)  # JSON-serialisable
     relaxed, equivariant, fields = report["relaxed"], report["equivariant"], report["fields"]
     assert relaxed["mse_relative"] < 1e-4 < 1e-2 < equivariant["mse_relative"]
@@ -248,16 +248,16 @@ def test_run_fields_end_to_end(tmp_path):
 
 def test_checkpoints_resume_and_refuse_other_fields(tmp_path):
     settings = dict(steps=100, epochs=6, baseline=False, checkpoint_every=2)
-    first = run_fields([1, 0, 0], [0, 1, 0], checkpoint_dir=tmp_path, **settings)
+    first = run_fields([1, 0, 0], [0, 1, 0], checkpoint_dir=tmp_path, **settings).to_dict()
     assert (tmp_path / "relaxed.pt").exists()
-    again = run_fields([1, 0, 0], [0, 1, 0], checkpoint_dir=tmp_path, resume=True, **settings)
+    again = run_fields([1, 0, 0], [0, 1, 0], checkpoint_dir=tmp_path, resume=True, **settings).to_dict()
     assert again["relaxed"]["mse"] == first["relaxed"]["mse"]
     with pytest.raises(ValueError, match="another fields run"):
         run_fields([0, 0, 1], [0, 1, 0], checkpoint_dir=tmp_path, resume=True, **settings)
 
 
 def test_two_gated_layers_run_and_report_every_layer():
-    report = run_fields([1, 0, 0], [0, 1, 0], baseline=False, num_layers=2, epochs=2)
+    report = run_fields([1, 0, 0], [0, 1, 0], baseline=False, num_layers=2, epochs=2).to_dict()
     assert len(report["relaxed"]["theta"]) == 2 and len(report["fields"]["per_layer"]) == 2
 
 
@@ -284,7 +284,7 @@ CASES = {
 def test_acceptance_learns_both_fields(name, seed):
     E, B = CASES[name]
     overrides = dict(q=-1.5, m=2.0) if name == "negative_q" else {}
-    report = run_fields(E, B, seed=seed, **overrides)
+    report = run_fields(E, B, seed=seed, **overrides).to_dict()
     fields = report["fields"]
     assert report["relaxed"]["mse_relative"] <= 1e-5
     assert report["equivariant"]["mse_relative"] >= 1e-2
@@ -298,7 +298,7 @@ def test_acceptance_learns_both_fields(name, seed):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("B", [[0, 1, 0], [0.3, -1.2, 0.5]])
 def test_acceptance_pure_magnetic_field_invents_no_electric_field(B, seed):
-    report = run_fields([0, 0, 0], B, seed=seed)
+    report = run_fields([0, 0, 0], B, seed=seed).to_dict()
     fields = report["fields"]
     assert report["relaxed"]["mse_relative"] <= 1e-5
     assert report["equivariant"]["mse_relative"] >= 1e-2
@@ -309,7 +309,7 @@ def test_acceptance_pure_magnetic_field_invents_no_electric_field(B, seed):
 
 @pytest.mark.slow
 def test_acceptance_pure_electric_field_invents_no_magnetic_field():
-    report = run_fields([0.7, 0.2, -0.4], [0, 0, 0])
+    report = run_fields([0.7, 0.2, -0.4], [0, 0, 0]).to_dict()
     fields = report["fields"]
     assert report["relaxed"]["mse_relative"] <= 1e-5
     assert fields["E_angle_deg"] < 0.5 and fields["B_angle_deg"] is None

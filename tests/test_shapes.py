@@ -23,7 +23,7 @@ def non_scalar_norms(report):
 
 @pytest.mark.e2e
 def test_cube_to_prism_reproduces_the_paper():
-    report = run_shapes("cube", "prism", ShapeSettings(seed=3))
+    report = run_shapes("cube", "prism", ShapeSettings(seed=3)).to_dict()
     relaxed, baseline = report["relaxed"], report["equivariant"]
     assert relaxed["loss"] * 1000 < baseline["loss"]
     assert relaxed["vertex_error"] < 1e-2
@@ -41,7 +41,7 @@ def test_cube_to_prism_reproduces_the_paper():
 
 @pytest.mark.e2e
 def test_cube_to_cube_learns_no_breaking():
-    report = run_shapes("cube", "cube", ShapeSettings(epochs=100), baseline=False)
+    report = run_shapes("cube", "cube", ShapeSettings(epochs=100), baseline=False).to_dict()
     weights = report["breaking"]["decomposition"]
     assert weights["A1g"] >= 0.99  # e.g. the cubic harmonic of the 4e block: symmetric under Oh
     assert report["breaking"]["breaking_irreps"] == []
@@ -73,7 +73,7 @@ def test_gradient_at_initialisation_obeys_curie(target, allowed):
 
 @pytest.mark.e2e
 def test_cube_to_random_activates_odd_blocks():
-    report = run_shapes("cube", "random", ShapeSettings(epochs=100, seed=1), baseline=False)
+    report = run_shapes("cube", "random", ShapeSettings(epochs=100, seed=1), baseline=False).to_dict()
     even, odd = non_scalar_norms(report)
     assert odd > 0.1 * even > 0
 

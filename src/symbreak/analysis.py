@@ -6,36 +6,121 @@ point group of the high-symmetry input, in the same Cartesian frame.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Sequence
 
 import numpy as np
-import torch
-from e3nn import o3
 
-from .symmetry import PointGroup, decompose, representation, stabilizer, subgroup
+from .symmetry import PointGroup, representation, subgroup
+from .theta import Theta
 
-__all__ = ["breaking_analysis", "without_background", "vertex_permutations", "curie_check"]
+__all__ = ["BreakingAnalysis", "breaking_analysis", "without_background", "vertex_permutations", "curie_check"]
 
-SCALAR = o3.Irrep("0e")
+# Below this share of the non-scalar weight, a non-trivial part is round-off, not breaking.
+_ROUND_OFF_SHARE = 1e-6
+# Irreps holding less than this share of the non-trivial weight are not named.
+_NAMED_SHARE = 0.01
 
 
-def without_background(signal: torch.Tensor, irreps: o3.Irreps) -> np.ndarray:
-    """The signal with every ``0e`` block set to zero (the symmetric background of θ)."""
-    signal = torch.as_tensor(signal).detach().cpu().double().numpy().copy()
-    for (mul, ir), s in zip(o3.Irreps(irreps), o3.Irreps(irreps).slices()):
-        if ir == SCALAR:
-            signal[s] = 0.0
-    return signal
+def without_background(signal: Any, irreps: Any) -> np.ndarray:
+    """The signal (float64) with every ``0e`` block set to zero (the symmetric background of θ)."""
+    values = signal.detach().cpu() if hasattr(signal, "detach") else signal
+    return Theta(str(irreps), np.asarray(values, dtype=np.float64)).without_background()
+
+
+@dataclasses.dataclass(frozen=True)
+class BreakingAnalysis:
+    """What symmetry learned signals break, named by the irreps of the input's point group.
+
+    Attributes
+    ----------
+    group : PointGroup
+        Symmetry of the input.
+    decomposition : dict of str to float
+        Share of the squared norm (background removed) in every real irrep of ``group``.
+    breaking_irreps : list of str
+        Non-trivial irreps with at least 1 % of the non-trivial weight, largest first.
+    residual : PointGroup
+        Stabiliser of all signals together in ``group``.
+    norm : float
+        Norm of all signals together, background removed.
+    per_signal : list of dict
+        ``norm`` and ``fractions`` of each signal (e.g. each layer's θ).
+    target_group : PointGroup or None
+        Symmetry of the target, in the same frame, if given.
+    residual_contains_target : bool or None
+        Curie's check: the residual must contain the target's group.
+    subject : str
+        What the sentence calls the signals.
+    """
+
+    group: PointGroup
+    decomposition: dict[str, float]
+    breaking_irreps: list[str]
+    residual: PointGroup
+    norm: float
+    per_signal: list[dict[str, Any]]
+    target_group: PointGroup | None = None
+    residual_contains_target: bool | None = None
+    subject: str = "the learned symmetry breaking"
+
+    @property
+    def residual_group(self) -> str:
+        """Name of :attr:`residual`."""
+        return self.residual.name
+
+    @property
+    def sentence(self) -> str:
+        """One line: the breaking irreps with their shares, the residual group, Curie's check."""
+        subject = self.subject[:1].upper() + self.subject[1:]
+        if not self.breaking_irreps:
+            text = f"{subject} is symmetric under {self.group.name}: nothing is broken"
+        else:
+            trivial = self.group.real_irrep_labels[0]
+            nontrivial = {k: v for k, v in self.decomposition.items() if k != trivial}
+            total = sum(nontrivial.values())
+            if len(self.breaking_irreps) == 1:
+                shares = self.breaking_irreps[0]
+            else:
+                shares = ", ".join(f"{label} {nontrivial[label] / total:.0%}" for label in self.breaking_irreps)
+            text = f"{subject} transforms as {shares} of {self.group.name}; residual symmetry {self.residual.name}"
+        if self.target_group is not None:
+            relation = "contains" if self.residual_contains_target else "does NOT contain"
+            text += f" ({relation} the target's {self.target_group.name})"
+        return text + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (the keys of the version-1 reports)."""
+        out: dict[str, Any] = {
+            "group": self.group.name,
+            "decomposition": dict(self.decomposition),
+            "breaking_irreps": list(self.breaking_irreps),
+            "residual_group": self.residual.name,
+            "norm": self.norm,
+            "per_signal": self.per_signal,
+        }
+        if self.target_group is not None:
+            out["residual_contains_target"] = self.residual_contains_target
+        out["sentence"] = self.sentence
+        return out
+
+
+def _as_theta(signal: Any) -> Theta:
+    if isinstance(signal, Theta):
+        return signal
+    values, irreps = signal
+    values = values.detach().cpu() if hasattr(values, "detach") else values
+    return Theta(str(irreps), np.asarray(values, dtype=np.float64))
 
 
 def breaking_analysis(
-    signals: Sequence[tuple[torch.Tensor, o3.Irreps | str]],
+    signals: Sequence[Theta | tuple[Any, Any]],
     group: PointGroup,
     target_group: PointGroup | None = None,
     *,
     tol: float = 1e-4,
     subject: str = "the learned symmetry breaking",
-) -> dict[str, Any]:
+) -> BreakingAnalysis:
     r"""Decompose learned signals into irreps of ``group`` and find what symmetry is left.
 
     The ``0e`` blocks (symmetric background) are removed first. For irreps
@@ -48,11 +133,11 @@ def breaking_analysis(
     is the stabiliser of all signals together,
     :math:`\{g \in G : \lVert D(g)x_s - x_s\rVert \le \mathrm{tol}\,\lVert x \rVert\ \forall s\}`.
     The trivial irrep's share (e.g. the cubic harmonic in the ``4e`` block for Oh)
-    breaks nothing and is reported but not named as breaking.
+    breaks nothing and is reported but not named as breaking. All of it runs in float64.
 
     Parameters
     ----------
-    signals : sequence of (values, irreps)
+    signals : sequence of Theta or (values, irreps)
     group : PointGroup
         Symmetry of the input, in the frame of the signals.
     target_group : PointGroup, optional
@@ -61,65 +146,45 @@ def breaking_analysis(
         Relative tolerance of the stabiliser.
     subject : str
         What the sentence calls the signals.
-
-    Returns
-    -------
-    dict
-        ``group``, ``decomposition`` (label → weight, all irreps), ``breaking_irreps``
-        (non-trivial labels with weight ≥ 1 % of the non-trivial total, largest first),
-        ``residual_group``, ``residual_contains_target`` (if a target group is
-        given), ``norm``, ``per_signal`` (each signal's ``norm`` and ``fractions``) and
-        a one-line ``sentence``.
     """
-    cleaned = [(without_background(values, irreps), o3.Irreps(irreps)) for values, irreps in signals]
-    total = sum(float(np.sum(x**2)) for x, _ in cleaned)
+    from .symmetry import stabilizer
+
+    thetas = [_as_theta(signal) for signal in signals]
+    cleaned = [theta.without_background() for theta in thetas]
+    total = sum(float(np.sum(x**2)) for x in cleaned)
     trivial = group.real_irrep_labels[0]
     weights = {label: 0.0 for label in group.real_irrep_labels}
     per_signal = []
-    for x, irreps in cleaned:
-        parts = decompose(x, irreps, group)
+    for theta in thetas:
+        parts = theta.decompose(group)
         per_signal.append({"norm": parts.norm, "fractions": parts.fractions})
         for label, fraction in parts.fractions.items():
             if total > 0:
                 weights[label] += fraction * parts.norm**2 / total
     nontrivial = {label: w for label, w in weights.items() if label != trivial}
     nontrivial_total = sum(nontrivial.values())
-    # Below 1e-6 of the non-scalar weight, non-trivial parts are round-off, not breaking.
     breaking = sorted(
         (label for label, w in nontrivial.items()
-         if nontrivial_total > 1e-6 and w >= 0.01 * nontrivial_total),
+         if nontrivial_total > _ROUND_OFF_SHARE and w >= _NAMED_SHARE * nontrivial_total),
         key=lambda label: -nontrivial[label],
     )
+    residual = group
     if total > 0:
-        concatenated = np.concatenate([x for x, _ in cleaned])
-        all_irreps = sum((irreps for _, irreps in cleaned), o3.Irreps(""))
+        concatenated = np.concatenate(cleaned)
+        all_irreps = "+".join(theta.irreps for theta in thetas)
         residual = stabilizer(concatenated, all_irreps, group, tol=tol)
-    else:
-        residual = group
-    result: dict[str, Any] = {
-        "group": group.name,
-        "decomposition": weights,
-        "breaking_irreps": breaking,
-        "residual_group": residual.name,
-        "norm": float(np.sqrt(total)),
-        "per_signal": per_signal,
-    }
-    if not breaking:
-        sentence = f"{subject.capitalize()} is symmetric under {group.name}: nothing is broken."
-    else:
-        if len(breaking) == 1:
-            shares = breaking[0]
-        else:
-            shares = ", ".join(f"{label} {nontrivial[label] / nontrivial_total:.0%}" for label in breaking)
-        sentence = f"{subject.capitalize()} transforms as {shares} of {group.name}; residual symmetry {residual.name}"
-    if target_group is not None:
-        contains = bool(residual.contains(target_group, atol=1e-3))
-        result["residual_contains_target"] = contains
-        relation = "contains" if contains else "does NOT contain"
-        sentence += f" ({relation} the target's {target_group.name})"
-    result["sentence"] = sentence + "."
-    result["_residual"] = residual
-    return result
+    contains = None if target_group is None else bool(residual.contains(target_group, atol=1e-3))
+    return BreakingAnalysis(
+        group=group,
+        decomposition=weights,
+        breaking_irreps=breaking,
+        residual=residual,
+        norm=float(np.sqrt(total)),
+        per_signal=per_signal,
+        target_group=target_group,
+        residual_contains_target=contains,
+        subject=subject,
+    )
 
 
 def vertex_permutations(points: np.ndarray, group: PointGroup, tol: float = 1e-3) -> np.ndarray:
@@ -140,7 +205,7 @@ def vertex_permutations(points: np.ndarray, group: PointGroup, tol: float = 1e-3
 
 
 def curie_check(
-    points: np.ndarray, signals: torch.Tensor, irreps: o3.Irreps | str, group: PointGroup
+    points: np.ndarray, signals: Any, irreps: Any, group: PointGroup
 ) -> dict[str, Any]:
     r"""How far per-vertex signals are from keeping the symmetry of the input.
 
@@ -155,7 +220,7 @@ def curie_check(
         divided by the largest :math:`\lVert s_i \rVert`), ``site_groups`` (the
         distinct site-symmetry groups of the vertices) and ``group``.
     """
-    signals = torch.as_tensor(signals).detach().cpu().double().numpy()
+    signals = np.asarray(signals.detach().cpu() if hasattr(signals, "detach") else signals, dtype=np.float64)
     permutations = vertex_permutations(points, group)
     d = representation(irreps, group)  # (order, dim, dim)
     transformed = np.einsum("gab,nb->gna", d, signals)

@@ -71,58 +71,31 @@ def _threads(threads: int) -> None:
 
 
 def _shapes_run(source, target, epochs, seed, cutoff, lmax_relaxed, penalty_weight, baseline,
-                checkpoint_dir, resume, json_path, out, threads, quiet) -> dict[str, Any]:
-    from .report import print_shapes_summary
+                checkpoint_dir, resume, json_path, out, threads, quiet) -> None:
     from .tasks.shapes import ShapeSettings, run_shapes
 
     _prepare(threads, resume, checkpoint_dir)
     settings = ShapeSettings(**_given(epochs=epochs, seed=seed, cutoff=cutoff, lmax_relaxed=lmax_relaxed,
                                       penalty_weight=penalty_weight))
-    report = run_shapes(
+    result = run_shapes(
         source, target, settings, baseline=baseline, progress=not quiet,
         checkpoint_dir=checkpoint_dir, resume=resume,
     )
-    print_shapes_summary(report, console)
-    _write_outputs(report, json_path, out, _shapes_figures)
-    return report
+    _show(result, json_path, out)
 
 
-def _write_outputs(report: dict[str, Any], json_path: Optional[Path], out: Optional[Path],
-                   figures: Callable[[dict[str, Any], Path], list[Path]]) -> None:
-    """Write the JSON report and, with ``out``, the figures and ``out/report.json``; list them."""
-    from .report import write_report
-
+def _show(result, json_path: Optional[Path], out: Optional[Path]) -> None:
+    """Print the result's summary; write its JSON and, with ``out``, its figures and ``out/report.json``."""
+    console.print(result.summary(), highlight=False)
     written = []
     if json_path is not None:
-        written.append(write_report(report, json_path))
+        written.append(result.write_json(json_path))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        written += figures(report, out)
-        written.append(write_report(report, out / "report.json"))
+        written += result.figures(out)
+        written.append(result.write_json(out / "report.json"))
     for path in written:
         console.print(f"wrote {path}", highlight=False)
-
-
-def _shapes_figures(report: dict[str, Any], out: Path) -> list[Path]:
-    import numpy as np
-
-    from .plot import plot_loss_curves, plot_shapes, plot_sphere_signals
-    from .signals import relaxed_signal
-
-    histories = {name: report[name]["history"] for name in ("relaxed", "equivariant") if name in report}
-    title = f"{report['source']['name']} → {report['target']['name']}"
-    paths = [plot_loss_curves(histories, out / "loss.png", title)]
-    model = report["_models"]["relaxed"]
-    signals, titles = [], []
-    for index, theta in enumerate(model.relaxed_weights()):
-        signal, _ = relaxed_signal(theta.weight, theta.irreps, "scalar")
-        signals.append(signal)
-        titles.append(f"layer {index}: scalar signal of θ")
-    paths.append(plot_sphere_signals(signals, titles, out / "theta_signal.png"))
-    predictions = {name: np.array(report[name]["recovered_points"]) for name in histories}
-    paths.append(plot_shapes(np.array(report["source"]["points"]), np.array(report["target"]["points"]),
-                             predictions, out / "shapes.png", title))
-    return paths
 
 
 @app.command()
@@ -184,21 +157,14 @@ def crystal(
     quiet: bool = QUIET,
 ) -> None:
     """Learn and name the order parameter of a structural phase transition (SOURCE → TARGET)."""
-    from .plot import plot_loss_curves
-    from .tasks.crystals import CrystalSettings, crystal_summary, plot_crystal, run_crystal
+    from .tasks.crystals import CrystalSettings, run_crystal
 
     _prepare(threads, resume, checkpoint_dir)
     settings = CrystalSettings(**_given(cutoff=cutoff, epochs=epochs, seed=seed, lmax_relaxed=lmax_relaxed,
                                         penalty_weight=penalty_weight))
-    report = run_crystal(source, target, settings, progress=not quiet, checkpoint_dir=checkpoint_dir,
+    result = run_crystal(source, target, settings, progress=not quiet, checkpoint_dir=checkpoint_dir,
                          resume=resume, baseline=baseline)
-    console.print(crystal_summary(report), highlight=False)
-    console.print(report["breaking"]["sentence"], highlight=False)
-    def figures(report: dict[str, Any], out: Path) -> list[Path]:
-        histories = {k: report[k]["history"] for k in ("relaxed", "equivariant") if k in report}
-        return [plot_crystal(report, out), plot_loss_curves(histories, out / "loss.png", "crystal")]
-
-    _write_outputs(report, json_path, out, figures)
+    _show(result, json_path, out)
 
 
 @app.command("order-parameter")
@@ -224,44 +190,9 @@ def order_parameter(
     _prepare(threads, resume, checkpoint_dir)
     settings = OrderParameterSettings(**_given(lmax_input=lmax, penalty=penalty, penalty_weight=penalty_weight,
                                                seed=seed, alternating_epochs=epochs))
-    report = run_order_parameter(source, target, settings, progress=not quiet,
+    result = run_order_parameter(source, target, settings, progress=not quiet,
                                  checkpoint_dir=checkpoint_dir, resume=resume)
-    op, loss, curie = report["order_parameter"], report["loss"], report["curie"]
-    console.print(f"\n[bold]symbreak order-parameter: {report['source']['name']} → {report['target']['name']}[/]")
-    console.print(f"loss with the input frozen (equivariant, scalar input): {loss['before']:.3e}"
-                  f"   after learning the input: {loss['after']:.3e}", highlight=False)
-    console.print(f"Curie check before: predictions keep {curie['before']['group']} to "
-                  f"{curie['before']['max_violation']:.1e} (site groups {', '.join(curie['before']['site_groups'])})",
-                  highlight=False)
-    console.print(op["sentence"], highlight=False)
-    console.print(f"order parameter (scalar signal, 0e removed) ∝ {op['polynomial']}", highlight=False)
-    _write_outputs(report, json_path, out, _order_parameter_figures)
-
-
-def _order_parameter_figures(report: dict[str, Any], out: Path) -> list[Path]:
-    import torch
-
-    from .plot import plot_loss_curves, plot_sphere_signals, plot_vertex_signals
-    from .signals import relaxed_signal
-
-    out.mkdir(parents=True, exist_ok=True)
-    title = f"{report['source']['name']} → {report['target']['name']}"
-    history = report["history"]
-    paths = [plot_loss_curves({"input frozen, then alternating": history["frozen"] + history["alternating"]},
-                              out / "loss.png", title)]
-    points = np.array(report["source"]["points"])
-    paths.append(plot_vertex_signals(
-        points,
-        {"equivariant, scalar input (Curie: symmetric average)": torch.tensor(report["predictions"]["before"]),
-         "with the learned order parameter": torch.tensor(report["predictions"]["after"])},
-        out / "vertex_signals.png", title=f"predicted displacement signals, {title}",
-    ))
-    irreps = report["order_parameter"]["irreps"]
-    signals = [relaxed_signal(torch.tensor(report["snapshots"][k]), irreps, subtract_background=False)[0]
-               for k in ("start", "middle", "end")]
-    paths.append(plot_sphere_signals(signals, [f"input, {k}" for k in ("start", "middle", "end")],
-                                     out / "input_signal.png"))
-    return paths
+    _show(result, json_path, out)
 
 
 def _vector(text: str, name: str) -> list[float]:
@@ -293,32 +224,13 @@ def fields(
     quiet: bool = QUIET,
 ) -> None:
     """Learn F = q(E + v × B) from a trajectory; read E (θ^1o) and B (θ^1e) out of the relaxed weights."""
-    from rich.table import Table
-
-    from .tasks.fields import plot_fields, run_fields
+    from .tasks.fields import run_fields
 
     _prepare(threads, resume, checkpoint_dir)
-    report = run_fields(_vector(e_field, "--E"), _vector(b_field, "--B"), baseline=baseline,
+    result = run_fields(_vector(e_field, "--E"), _vector(b_field, "--B"), baseline=baseline,
                         progress=not quiet, checkpoint_dir=checkpoint_dir, resume=resume,
                         **_given(q=q, m=m, steps=steps, epochs=epochs, seed=seed))
-    f = report["fields"]
-    table = Table(title="fields read out of the relaxed weights", header_style="bold")
-    for column in ("", "true", "learned (unit)", "angle (°)", "|true|", "|learned|"):
-        table.add_column(column)
-    for name in ("E", "B"):
-        learned = f[f"{name}_learned"]
-        table.add_row(
-            name, ", ".join(f"{v:.3g}" for v in f[f"{name}_true"]),
-            "-" if learned is None else ", ".join(f"{v:.4f}" for v in learned),
-            "-" if f[f"{name}_angle_deg"] is None else f"{f[f'{name}_angle_deg']:.2e}",
-            f"{f[f'{name}_magnitude']['true']:.4g}", f"{f[f'{name}_magnitude']['learned']:.4g}",
-        )
-    console.print(table)
-    line = f"training MSE / mean squared force: relaxed {report['relaxed']['mse_relative']:.1e}"
-    if "equivariant" in report:
-        line += f", equivariant {report['equivariant']['mse_relative']:.1e}"
-    console.print(line, highlight=False)
-    _write_outputs(report, json_path, out, plot_fields)
+    _show(result, json_path, out)
 
 
 def _group_of_file(spec: str, tol: float, symprec: float):
@@ -399,12 +311,10 @@ def decompose(
     if report is not None:
         if values is not None or irreps is not None:
             raise ValueError("give either --report or --irreps with --values, not both")
-        data = _read_report(report)
-        points = np.array(data["source"]["points"])
+        points, thetas = _read_report(report)
         parent = PointGroup.from_name(group) if group else PointGroup.from_points(points)
-        signals = [(np.array(_flatten(layer["blocks"])), layer["irreps"]) for layer in data["relaxed"]["theta"]]
-        result = breaking_analysis(signals, parent)
-        weights, title = result["decomposition"], f"learned θ of {report} (0e background removed) in {parent.name}"
+        result = breaking_analysis(thetas, parent)
+        weights, title = result.decomposition, f"learned θ of {report} (0e background removed) in {parent.name}"
     else:
         if group is None or irreps is None or values is None:
             raise ValueError("give --group, --irreps and --values (or --report)")
@@ -432,24 +342,33 @@ def decompose(
             table.add_row(label, f"{weight:.4f}")
     console.print(table)
     if result is not None:
-        console.print(result["sentence"], highlight=False)
+        console.print(result.sentence, highlight=False)
 
 
-def _flatten(blocks: dict[str, Any]) -> list[float]:
-    return [value for block in blocks.values() for value in block["values"]]
-
-
-def _read_report(path: Path) -> dict[str, Any]:
+def _read_report(path: Path):
+    """Source points and θ of every layer from a shapes ``report.json``."""
     import json
+
+    from .theta import Theta
 
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
     try:
         data = json.loads(path.read_text())
-        data["source"]["points"], data["relaxed"]["theta"]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise ValueError(f"{path}: not a symbreak shapes report ({error})") from None
-    return data
+        points = np.asarray(data["source"]["points"], dtype=float)
+        layers = data["relaxed"]["theta"]
+        # version-1 reports before 'values' was added hold the values only block by block
+        thetas = [Theta.from_dict(layer) if "values" in layer else
+                  Theta(layer["irreps"], [v for block in layer["blocks"].values() for v in block["values"]])
+                  for layer in layers]
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path}: not JSON ({error})") from None
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
+        raise ValueError(f"{path}: not a symbreak shapes report (expected source.points and relaxed.theta; "
+                         f"{type(error).__name__}: {error})") from None
+    if points.ndim != 2 or points.shape[1:] != (3,) or not thetas:
+        raise ValueError(f"{path}: not a symbreak shapes report (source.points must be (N, 3), relaxed.theta non-empty)")
+    return points, thetas
 
 
 def main() -> None:

@@ -7,32 +7,36 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-import matplotlib
+import numpy as np
+import torch
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+from .signals import evaluate_signal, format_polynomial
 
-from .signals import evaluate_signal, format_polynomial  # noqa: E402
-
-__all__ = ["save_figure", "plot_loss_curves", "plot_sphere_signals", "plot_shapes", "plot_vertex_signals"]
+__all__ = ["new_figure", "save_figure", "plot_loss_curves", "plot_sphere_signals", "plot_shapes", "plot_vertex_signals"]
 
 
-def save_figure(figure: plt.Figure, path: str | Path) -> Path:
+def new_figure(**kwargs) -> Figure:
+    """A figure outside pyplot: no global backend is chosen and nothing needs closing,
+    so importing symbreak never changes a user's matplotlib state."""
+    return Figure(**kwargs)
+
+
+def save_figure(figure: Figure, path: str | Path) -> Path:
     """Save atomically (temporary file, then rename) and close the figure."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     figure.savefig(temporary, format=path.suffix.lstrip(".") or "png", dpi=130, bbox_inches="tight")
-    plt.close(figure)
     os.replace(temporary, path)
     return path
 
 
 def plot_loss_curves(histories: dict[str, Sequence[float]], path: str | Path, title: str = "") -> Path:
     """Training loss per epoch of each run, log scale."""
-    figure, axis = plt.subplots(figsize=(5.5, 3.6))
+    figure = new_figure(figsize=(5.5, 3.6))
+    axis = figure.subplots()
     for label, values in histories.items():
         axis.semilogy(np.arange(1, len(values) + 1), np.maximum(values, 1e-300), label=label)
     axis.set_xlabel("epoch")
@@ -68,7 +72,7 @@ def plot_sphere_signals(
     Axes are labelled x, y, z (the frame of the data; z up).
     """
     count = max(len(signals), 1)
-    figure = plt.figure(figsize=(4.0 * count, 4.2))
+    figure = new_figure(figsize=(4.0 * count, 4.2))
     x, y, z = _sphere_grid(resolution)
     directions = torch.tensor(np.stack([x, y, z], axis=-1).reshape(-1, 3))
     for index, (signal, title) in enumerate(zip(signals, titles)):
@@ -81,7 +85,7 @@ def plot_sphere_signals(
         else:
             radius, colours = np.abs(values) / scale, 0.5 + 0.5 * values / scale
         axis.plot_surface(
-            radius * x, radius * y, radius * z, facecolors=plt.cm.coolwarm(colours),
+            radius * x, radius * y, radius * z, facecolors=colormaps["coolwarm"](colours),
             rstride=1, cstride=1, linewidth=0, antialiased=False, shade=False,
         )
         _cube_axes(axis, 1)
@@ -97,7 +101,7 @@ def plot_shapes(
     title: str = "",
 ) -> Path:
     """Source and target points with each model's recovered points, in 3D."""
-    figure = plt.figure(figsize=(5, 5))
+    figure = new_figure(figsize=(5, 5))
     axis = figure.add_subplot(projection="3d")
     axis.scatter(*source.T, s=40, c="grey", alpha=0.5, label="source")
     axis.scatter(*target.T, s=90, facecolors="none", edgecolors="k", label="target")
@@ -128,7 +132,7 @@ def plot_vertex_signals(
     directions = torch.tensor(np.stack([x, y, z], axis=-1).reshape(-1, 3))
     planar = np.ptp(points[:, 2]) < 1e-9
     spacing = np.min([np.linalg.norm(a - b) for i, a in enumerate(points) for b in points[i + 1:]])
-    figure = plt.figure(figsize=(4.6 * len(panels), 4.6))
+    figure = new_figure(figsize=(4.6 * len(panels), 4.6))
     for index, (label, signals) in enumerate(panels.items()):
         axis = figure.add_subplot(1, len(panels), index + 1, projection="3d")
         signals = torch.as_tensor(signals, dtype=torch.float64)
@@ -136,7 +140,7 @@ def plot_vertex_signals(
         scale = max(values.max(), 1e-300)
         for n, centre in enumerate(points):
             radius = np.clip(values[:, n], 0, None).reshape(x.shape) / scale * 0.45 * spacing
-            colours = plt.cm.viridis(radius / max(radius.max(), 1e-300))
+            colours = colormaps["viridis"](radius / max(radius.max(), 1e-300))
             axis.plot_surface(centre[0] + radius * x, centre[1] + radius * y, centre[2] + radius * z,
                               facecolors=colours, linewidth=0, antialiased=False, shade=False)
         axis.scatter(*points.T, c="k", s=12)

@@ -22,7 +22,7 @@ import dataclasses
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -32,11 +32,12 @@ from e3nn import o3
 from ..nn import RelaxedNetwork
 from ..periodic import periodic_edge_vectors, periodic_radius_graph
 from ..structures import StructureMatch, load_structure, match_structures
-from ..theta import theta_report
-from ._fitting import fit_model
+from ..results import Result
+from ..run import FittedModel, fit_models
+from ..theta import thetas_of
 from ..train import TrainSettings
 
-__all__ = ["CrystalSettings", "CrystalProblem", "run_crystal", "analyse_breaking", "plot_crystal", "crystal_summary"]
+__all__ = ["CrystalSettings", "CrystalProblem", "CrystalResult", "run_crystal", "analyse_breaking", "plot_crystal", "crystal_summary"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +149,7 @@ class CrystalProblem:
             self.shifts,
         )
         self.avg_num_neighbors = self.edge_index.shape[1] / n
+        self.batches = [None]
 
         weights = source.get_masses() if settings.translation == "mass" else np.ones(n)
         self.translation_weights = torch.as_tensor(weights / weights.sum(), dtype=torch.float64)
@@ -225,7 +227,7 @@ class CrystalProblem:
 # ----------------------------------------------------------------------------- analysis
 
 
-def analyse_breaking(model: RelaxedNetwork, match: StructureMatch, settings: CrystalSettings) -> dict[str, Any]:
+def analyse_breaking(model: torch.nn.Module, match: StructureMatch, settings: CrystalSettings) -> dict[str, Any]:
     """Point-group analysis of the learned θ (all layers) against the source and target.
 
     Returns a JSON-able dict: ``source_point_group``; ``decomposition`` (fraction of the
@@ -241,11 +243,8 @@ def analyse_breaking(model: RelaxedNetwork, match: StructureMatch, settings: Cry
 
     group = PointGroup.from_atoms(match.source, symprec=settings.symprec)
     target_group = PointGroup.from_atoms(match.target_in_source_frame(), symprec=settings.symprec)
-    thetas = model.relaxed_weights()
-    shared = breaking_analysis(
-        [(theta.weight, theta.irreps) for theta in thetas], group, target_group, tol=settings.symmetry_tol
-    )
-    residual = shared.pop("_residual")
+    analysis = breaking_analysis(thetas_of(model), group, target_group, tol=settings.symmetry_tol)
+    shared, residual = analysis.to_dict(), analysis.residual
     fractions = shared["decomposition"]
     cos = abs(float(residual.principal_axis @ target_group.principal_axis))
     return {
@@ -279,6 +278,77 @@ def _structure_entry(atoms, symprec: float) -> dict[str, Any]:
     }
 
 
+@dataclasses.dataclass
+class CrystalResult(Result):
+    """Result of :func:`run_crystal`.
+
+    Attributes
+    ----------
+    match : StructureMatch
+        Source, target, atom pairing, displacements and strain.
+    settings : CrystalSettings
+    source, target : dict
+        Name, formula, space group, point group, cell, symbols, positions of each structure.
+    graph : dict
+        ``num_edges``, ``avg_num_neighbors``, ``species`` of the source's periodic graph.
+    models : dict of str to FittedModel
+    breaking : dict
+        :func:`analyse_breaking` of the relaxed model.
+    seconds : float
+    """
+
+    kind: ClassVar[str] = "crystal"
+
+    match: StructureMatch
+    settings: CrystalSettings
+    source: dict[str, Any]
+    target: dict[str, Any]
+    graph: dict[str, Any]
+    models: dict[str, FittedModel]
+    breaking: dict[str, Any]
+    seconds: float
+
+    @property
+    def checks(self) -> dict[str, Any]:
+        """Curie's check, the dominant irrep and (with the baseline) how much worse the equivariant fit is."""
+        checks = {"residual_contains_target": self.breaking["residual_contains_target"],
+                  "dominant_irrep": self.breaking["dominant"]}
+        if "equivariant" in self.models:
+            relaxed = self.models["relaxed"].metrics["displacement_error"]
+            baseline = self.models["equivariant"].metrics["displacement_error"]
+            checks["baseline_to_relaxed_error_ratio"] = baseline / max(relaxed, 1e-300)
+        return checks
+
+    def payload(self) -> dict[str, Any]:
+        m = self.match
+        return {
+            "source": self.source,
+            "target": self.target,
+            "matching": {
+                "permutation": m.permutation, "displacements": m.displacements,
+                "max_displacement": m.max_displacement, "strain": m.strain, "cells_differ": m.cells_differ,
+                "rotation": m.rotation, "lattice_map": m.lattice_map, "translation_removed": m.translation,
+                "translation_mode": m.translation_mode,
+            },
+            "graph": self.graph,
+            "settings": dataclasses.asdict(self.settings),
+            **{label: fitted.to_dict() for label, fitted in self.models.items()},
+            "breaking": self.breaking,
+            "checks": self.checks,
+            "seconds": self.seconds,
+        }
+
+    def summary(self) -> str:
+        return crystal_summary(self.to_dict()) + "\n" + self.breaking["sentence"]
+
+    def figures(self, out_dir: str | Path) -> list[Path]:
+        from ..plot import plot_loss_curves
+
+        report = self.to_dict()
+        histories = {label: fitted.history for label, fitted in self.models.items()}
+        return [plot_crystal(report, out_dir), plot_loss_curves(histories, Path(out_dir) / "loss.png", "crystal")]
+
+
 def run_crystal(
     source: Any,
     target: Any,
@@ -289,7 +359,7 @@ def run_crystal(
     *,
     baseline: bool = True,
     checkpoint_every: int = 100,
-) -> dict[str, Any]:
+) -> CrystalResult:
     """Match source → target, train the relaxed network and its equivariant baseline, analyse θ.
 
     Parameters
@@ -306,69 +376,27 @@ def run_crystal(
         Continue from the checkpoints in ``checkpoint_dir``.
     baseline : bool
         Also train the equivariant baseline.
-
-    Returns
-    -------
-    dict
-        JSON-serialisable apart from ``"_models"`` (the trained networks; pop it before
-        writing): ``source`` / ``target`` (name, formula, space group, point group, cell,
-        positions), ``matching`` (displacements, strain, permutation, rotation…),
-        ``relaxed`` and ``equivariant`` (``loss`` in Å², ``displacement_error`` in Å,
-        predictions, ``theta`` for the relaxed one), ``breaking`` (see
-        :func:`analyse_breaking`), ``checks``, ``settings``, ``seconds``.
     """
     started = time.perf_counter()
     source_atoms = load_structure(source)
     target_atoms = load_structure(target)
     match = match_structures(source_atoms, target_atoms, translation=settings.translation)
     problem = CrystalProblem(match, settings)
-    checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir)
-
-    report: dict[str, Any] = {
-        "source": _structure_entry(match.source, settings.symprec),
-        "target": _structure_entry(match.target, settings.symprec),
-        "matching": {
-            "permutation": match.permutation.tolist(),
-            "displacements": match.displacements.tolist(),
-            "max_displacement": match.max_displacement,
-            "strain": match.strain.tolist(),
-            "cells_differ": match.cells_differ,
-            "rotation": match.rotation.tolist(),
-            "lattice_map": match.lattice_map.tolist(),
-            "translation_removed": match.translation.tolist(),
-            "translation_mode": match.translation_mode,
-        },
-        "graph": {"num_edges": int(problem.edge_index.shape[1]), "avg_num_neighbors": problem.avg_num_neighbors,
-                  "species": problem.species},
-        "settings": dataclasses.asdict(settings),
-        "_models": {},
-    }
-    for relaxed in ([True, False] if baseline else [True]):
-        label = "relaxed" if relaxed else "equivariant"
-        model, result = fit_model(
-            problem, relaxed, problem.settings.train_settings(checkpoint_every),
-            progress=progress, checkpoint_dir=checkpoint, resume=resume,
-        )
-        entry = problem.evaluate(model)
-        entry.update({"best_epoch": result.best_epoch, "seconds": result.seconds,
-                      "history": result.history["data_loss"]})
-        if relaxed:
-            entry["theta"] = theta_report(model)
-            report["breaking"] = analyse_breaking(model, match, settings)
-        report[label] = entry
-        report["_models"][label] = model
-    breaking = report["breaking"]
-    checks = {
-        "residual_contains_target": breaking["residual_contains_target"],
-        "dominant_irrep": breaking["dominant"],
-    }
-    if baseline:
-        relaxed_error = report["relaxed"]["displacement_error"]
-        baseline_error = report["equivariant"]["displacement_error"]
-        checks["baseline_to_relaxed_error_ratio"] = baseline_error / max(relaxed_error, 1e-300)
-    report["checks"] = checks
-    report["seconds"] = time.perf_counter() - started
-    return report
+    models = fit_models(
+        problem, settings.train_settings(checkpoint_every), baseline=baseline, progress=progress,
+        checkpoint_dir=checkpoint_dir, resume=resume,
+    )
+    return CrystalResult(
+        match=match,
+        settings=settings,
+        source=_structure_entry(match.source, settings.symprec),
+        target=_structure_entry(match.target, settings.symprec),
+        graph={"num_edges": int(problem.edge_index.shape[1]), "avg_num_neighbors": problem.avg_num_neighbors,
+               "species": problem.species},
+        models=models,
+        breaking=analyse_breaking(models["relaxed"].model, match, settings),
+        seconds=time.perf_counter() - started,
+    )
 
 
 # ----------------------------------------------------------------------------- figure
@@ -382,9 +410,7 @@ def plot_crystal(report: dict[str, Any], out_dir: str | Path, *, filename: str =
     the shortest cell edge); the equivariant baseline's arrows are drawn in the right panel
     too when present. Saved atomically as PNG (matplotlib Agg); returns the path.
     """
-    from ..plot import save_figure  # imported first: selects matplotlib's Agg backend
-
-    import matplotlib.pyplot as plt
+    from ..plot import new_figure, save_figure
 
     src = report["source"]
     positions = np.asarray(src["positions"])
@@ -400,7 +426,7 @@ def plot_crystal(report: dict[str, Any], out_dir: str | Path, *, filename: str =
     palette = ["tab:green", "tab:blue", "tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:gray"]
     kinds = sorted(set(symbols), key=symbols.index)
     colours = {s: palette[i % len(palette)] for i, s in enumerate(kinds)}
-    fig = plt.figure(figsize=(11, 5.2))
+    fig = new_figure(figsize=(11, 5.2))
     panels = [("true displacements", true, None), ("learned (relaxed)", learned, baseline)]
     for k, (title, arrows, extra) in enumerate(panels):
         ax = fig.add_subplot(1, 2, k + 1, projection="3d")

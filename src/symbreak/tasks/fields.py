@@ -24,7 +24,7 @@ import json
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from e3nn import o3
@@ -32,14 +32,15 @@ from e3nn import o3
 from ..graph import self_loops
 from ..io import write_json
 from ..nn import RelaxedNetwork
-from ..theta import theta_report
-from ._fitting import fit_model
+from ..results import Result
+from ..run import FittedModel, fit_models
 from ..train import TrainSettings
 from .fields_plot import plot_fields
 from .fields_readout import probe_fields, read_fields
 from .fields_sim import Trajectory, as_field, boris_push, lorentz_force, simulate
 
 __all__ = [
+    "FieldsResult",
     "FieldSettings",
     "FieldProblem",
     "ForceNetwork",
@@ -248,14 +249,21 @@ class FieldProblem:
         prediction = model(self.charges[batch], self.velocities[batch])
         return (prediction - self.forces[batch]).pow(2).mean() / self.mean_squared_force
 
-    def evaluate(self, model: ForceNetwork, trajectory: Trajectory | None = None) -> dict[str, float]:
-        """``mse`` (per force component) and ``mse_relative`` (÷ the data's mean squared force)."""
+    def errors(self, model: ForceNetwork, trajectory: Trajectory | None = None) -> dict[str, float]:
+        """``mse`` (per force component) and ``mse_relative`` (÷ the data's mean squared force)
+        on ``trajectory`` (default: the training data)."""
         charges, velocities, forces = (
             (self.charges, self.velocities, self.forces) if trajectory is None else _samples(trajectory)
         )
         with torch.no_grad():
             mse = float((model(charges, velocities) - forces).pow(2).mean())
         return {"mse": mse, "mse_relative": mse / float(forces.pow(2).mean())}
+
+    def evaluate(self, model: ForceNetwork) -> dict[str, float]:
+        """Training and held-out errors (:meth:`errors`) and the number of parameters."""
+        test = self.errors(model, self.test_trajectory)
+        return {**self.errors(model), "test_mse": test["mse"], "test_mse_relative": test["mse_relative"],
+                "parameters": sum(p.numel() for p in model.parameters())}
 
 
 def _zero_equivariant_output(conv) -> None:
@@ -296,6 +304,66 @@ def _check_checkpoint_dir(directory: Path, problem_spec: dict[str, Any], resume:
     write_json(marker, problem_spec)
 
 
+@dataclasses.dataclass
+class FieldsResult(Result):
+    """Result of :func:`run_fields`.
+
+    Attributes
+    ----------
+    settings : FieldSettings
+    problem : FieldProblem
+        The simulated data.
+    models : dict of str to FittedModel
+    fields : dict
+        :func:`~symbreak.tasks.fields_readout.read_fields` of the relaxed model.
+    seconds : float
+    """
+
+    kind: ClassVar[str] = "fields"
+
+    settings: FieldSettings
+    problem: FieldProblem = dataclasses.field(repr=False)
+    models: dict[str, FittedModel]
+    fields: dict[str, Any]
+    seconds: float
+
+    def payload(self) -> dict[str, Any]:
+        p = self.problem
+        entries = {label: fitted.to_dict() for label, fitted in self.models.items()}
+        histories = {label: entry.pop("history") for label, entry in entries.items()}
+        return {
+            "settings": {**dataclasses.asdict(self.settings), "E": p.E.tolist(), "B": p.B.tolist()},
+            "data": {"samples": len(p.forces), "mean_squared_force": p.mean_squared_force, **p.scales},
+            "trajectory": {"positions": p.trajectory.positions, "dt": self.settings.dt},
+            "histories": histories,
+            **entries,
+            "fields": self.fields,
+            "seconds": self.seconds,
+        }
+
+    def summary(self) -> str:
+        f = self.fields
+        rows = [("", "true", "learned (unit)", "angle (°)", "|true|", "|learned|")]
+        for name in ("E", "B"):
+            true, learned, angle = f[f"{name}_true"], f[f"{name}_learned"], f[f"{name}_angle_deg"]
+            rows.append((
+                name,
+                "0" if true is None else ", ".join(f"{v:.3g}" for v in true),
+                "-" if learned is None else ", ".join(f"{v:.4f}" for v in learned),
+                "-" if angle is None else f"{angle:.2e}",
+                f"{f[f'{name}_magnitude']['true']:.4g}", f"{f[f'{name}_magnitude']['learned']:.4g}",
+            ))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        table = "\n".join("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows)
+        line = f"training MSE / mean squared force: relaxed {self.models['relaxed'].metrics['mse_relative']:.1e}"
+        if "equivariant" in self.models:
+            line += f", equivariant {self.models['equivariant'].metrics['mse_relative']:.1e}"
+        return "[bold]fields read out of the relaxed weights[/]\n" + table + "\n" + line
+
+    def figures(self, out_dir: str | Path) -> list[Path]:
+        return plot_fields(self.to_dict(), out_dir)
+
+
 def run_fields(
     E,
     B,
@@ -307,13 +375,13 @@ def run_fields(
     resume: bool = False,
     checkpoint_every: int = 50,
     **overrides: Any,
-) -> dict[str, Any]:
+) -> FieldsResult:
     """Simulate, train the relaxed network (and the equivariant baseline), read out E and B.
 
     Parameters
     ----------
     E, B : array-like, shape ``(3,)``
-        The true fields.
+        The true fields (one of them may be zero).
     settings : FieldSettings, optional
     baseline : bool
         Also train the equivariant baseline.
@@ -324,19 +392,6 @@ def run_fields(
     **overrides
         Fields of :class:`FieldSettings` (``q``, ``m``, ``steps``, ``epochs``,
         ``batch_size``, ``seed``...) replacing those of ``settings``.
-
-    Returns
-    -------
-    dict
-        ``settings`` (with ``E``, ``B``); ``data`` (samples, mean squared force);
-        ``trajectory`` (``positions`` of every particle, ``dt``); ``relaxed`` and
-        ``equivariant``: ``mse``, ``mse_relative`` (training data), ``test_mse``,
-        ``test_mse_relative`` (a trajectory from other initial conditions),
-        ``best_epoch``, ``seconds``, ``parameters``; ``relaxed.theta``
-        (:func:`~symbreak.theta.theta_report`); ``fields`` (:func:`read_fields`);
-        ``histories`` (per-epoch training MSE relative to the mean squared force, by
-        model); ``seconds`` (whole run). JSON-serialisable apart from ``"_models"``
-        (the trained :class:`ForceNetwork` s), which callers may pop.
     """
     settings = settings or FieldSettings()
     known = {f.name for f in dataclasses.fields(FieldSettings)}
@@ -347,42 +402,11 @@ def run_fields(
     started = time.perf_counter()
     problem = FieldProblem(E, B, settings)
     spec = {**dataclasses.asdict(settings), "E": problem.E.tolist(), "B": problem.B.tolist()}
-    checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir)
-    if checkpoint is not None:
-        _check_checkpoint_dir(checkpoint, spec, resume)
-
-    report: dict[str, Any] = {
-        "settings": spec,
-        "data": {
-            "samples": len(problem.forces),
-            "mean_squared_force": problem.mean_squared_force,
-            **problem.scales,
-        },
-        "trajectory": {"positions": problem.trajectory.positions.tolist(), "dt": settings.dt},
-        "histories": {},
-        "_models": {},
-    }
-    for relaxed in [True, False] if baseline else [True]:
-        label = "relaxed" if relaxed else "equivariant"
-        model, result = fit_model(
-            problem, relaxed, problem.settings.train_settings(checkpoint_every), batches=problem.batches,
-            progress=progress, checkpoint_dir=checkpoint, resume=resume,
-        )
-        train_metrics = problem.evaluate(model)
-        test_metrics = problem.evaluate(model, problem.test_trajectory)
-        entry = {
-            **train_metrics,
-            "test_mse": test_metrics["mse"],
-            "test_mse_relative": test_metrics["mse_relative"],
-            "best_epoch": result.best_epoch,
-            "seconds": result.seconds,
-            "parameters": sum(p.numel() for p in model.parameters()),
-        }
-        if relaxed:
-            entry["theta"] = theta_report(model)
-            report["fields"] = read_fields(model, problem)
-        report[label] = entry
-        report["histories"][label] = result.history["data_loss"]
-        report["_models"][label] = model
-    report["seconds"] = time.perf_counter() - started
-    return report
+    if checkpoint_dir is not None:
+        _check_checkpoint_dir(Path(checkpoint_dir), spec, resume)
+    models = fit_models(
+        problem, settings.train_settings(checkpoint_every), baseline=baseline, progress=progress,
+        checkpoint_dir=checkpoint_dir, resume=resume,
+    )
+    fields = read_fields(models["relaxed"].model, problem)
+    return FieldsResult(settings, problem, models, fields, time.perf_counter() - started)

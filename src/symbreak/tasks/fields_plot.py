@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +11,6 @@ __all__ = ["plot_fields"]
 
 _COLOURS = {"E": "tab:blue", "B": "tab:red"}
 _LEARNED = {"E": "navy", "B": "darkred"}  # drawn on top of the true arrows, thinner
-
-
-def _save(figure, path: Path) -> None:
-    """Save to a temporary file beside ``path`` and rename it into place."""
-    temporary = path.with_name(path.name + ".tmp.png")
-    figure.savefig(temporary, dpi=120, bbox_inches="tight")
-    os.replace(temporary, path)
 
 
 def plot_fields(report: dict[str, Any], out_dir: str | Path) -> list[Path]:
@@ -41,10 +33,7 @@ def plot_fields(report: dict[str, Any], out_dir: str | Path) -> list[Path]:
     list of Path
         The two PNG files.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..plot import new_figure, save_figure
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -52,7 +41,7 @@ def plot_fields(report: dict[str, Any], out_dir: str | Path) -> list[Path]:
     fields = report["fields"]
     settings = report["settings"]
 
-    figure = plt.figure(figsize=(7, 6))
+    figure = new_figure(figsize=(7, 6))
     axes = figure.add_subplot(projection="3d")
     for index, path in enumerate(positions):
         axes.plot(*path.T, lw=1, color="0.3", alpha=0.8, label="trajectory" if index == 0 else None)
@@ -84,10 +73,10 @@ def plot_fields(report: dict[str, Any], out_dir: str | Path) -> list[Path]:
                    fontsize=9)
     axes.legend(loc="upper left", fontsize=8)
     trajectory_path = out / "fields_trajectory.png"
-    _save(figure, trajectory_path)
-    plt.close(figure)
+    save_figure(figure, trajectory_path)
 
-    figure, axes = plt.subplots(figsize=(6, 4))
+    figure = new_figure(figsize=(6, 4))
+    axes = figure.subplots()
     for label, history in report["histories"].items():
         final = report[label]["mse_relative"]
         axes.semilogy(np.arange(1, len(history) + 1), history, label=f"{label} (final {final:.1e})")
@@ -96,6 +85,5 @@ def plot_fields(report: dict[str, Any], out_dir: str | Path) -> list[Path]:
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
     loss_path = out / "fields_loss.png"
-    _save(figure, loss_path)
-    plt.close(figure)
+    save_figure(figure, loss_path)
     return [trajectory_path, loss_path]

@@ -12,17 +12,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from ..theta import thetas_of
+
 if TYPE_CHECKING:
     from .fields import FieldProblem, ForceNetwork
 
 __all__ = ["probe_fields", "read_fields"]
-
-
-def _block(theta, label: str) -> np.ndarray | None:
-    for ir, copy, values in theta.blocks():
-        if str(ir) == label and copy == 0:
-            return values.detach().cpu().double().numpy()
-    return None
 
 
 def _angle_deg(u: np.ndarray | None, truth: np.ndarray) -> float | None:
@@ -73,12 +68,12 @@ def read_fields(model: ForceNetwork, problem: FieldProblem) -> dict[str, Any]:
         ``probe``), ``E_probe``, ``B_probe`` (vectors), block norms and their ratio
         ``E_to_B_block_ratio``, and ``per_layer`` cosines.
     """
-    thetas = model.relaxed_weights()
+    thetas = thetas_of(model)
     if not thetas:
         raise ValueError("the model has no relaxed weights (equivariant baseline): nothing to read out")
     q = problem.settings.q
     e_probe, b_probe = probe_fields(model, q)
-    blocks = [(_block(t, "1o"), _block(t, "1e")) for t in thetas]
+    blocks = [(t.block("1o"), t.block("1e")) for t in thetas]
     if any(e is None or b is None for e, b in blocks):
         raise ValueError(f"the read-out needs 1o and 1e blocks in θ, got {thetas[0].irreps}")
     e_norms = [float(np.linalg.norm(e)) for e, _ in blocks]

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from ..analysis import breaking_analysis, curie_check
+from ..analysis import BreakingAnalysis, breaking_analysis, curie_check
 from ..nn import LearnableInput, RelaxedNetwork, breaking_subspace, default_relaxed_irreps
-from ..signals import format_polynomial, relaxed_signal, signal_irreps
+from ..results import Result
+from ..signals import signal_irreps
 from ..symmetry import PointGroup
-from ..theta import theta_blocks
-from ..train import TrainSettings, train
+from ..theta import Theta
+from ..train import TrainResult, TrainSettings, train
 from .shapes import Shape, ShapeProblem, ShapeSettings, resolve_shape
 
-__all__ = ["OrderParameterSettings", "InputNetwork", "run_order_parameter"]
+__all__ = ["OrderParameterSettings", "OrderParameterResult", "InputNetwork", "run_order_parameter"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,21 +137,126 @@ def _build(problem: ShapeProblem, settings: OrderParameterSettings, group: Point
         network = RelaxedNetwork(
             learnable.irreps, settings.irreps_hidden, signal_irreps(settings.lmax_signal),
             settings.lmax_sh, None, num_layers=settings.num_layers, cutoff=problem.cutoff,
+            avg_num_neighbors=problem.avg_num_neighbors,
         )
     return InputNetwork(learnable, network).to(torch.float64)
 
 
-def _input_summary(learnable: LearnableInput) -> dict[str, Any]:
-    value = learnable.value()[0].detach().double()
-    scalar, _ = relaxed_signal(value, learnable.irreps, "scalar")
-    pseudo, _ = relaxed_signal(value, learnable.irreps, "pseudoscalar")
-    return {
-        "irreps": str(learnable.irreps),
-        "values": value.tolist(),
-        "blocks": theta_blocks(learnable),
-        "polynomial": format_polynomial(scalar),
-        "pseudoscalar_polynomial": format_polynomial(pseudo),
-    }
+def _checked_curie(points: np.ndarray, prediction: torch.Tensor, irreps: Any, group: PointGroup) -> dict[str, Any]:
+    """:func:`curie_check`, or the reason it could not run: an analysis step never loses a trained result."""
+    try:
+        return curie_check(points, prediction, irreps, group)
+    except ValueError as error:
+        return {"group": group.name, "max_violation": None, "site_groups": [], "error": str(error)}
+
+
+@dataclasses.dataclass
+class OrderParameterResult(Result):
+    """Result of :func:`run_order_parameter`.
+
+    Attributes
+    ----------
+    source, target : Shape
+    source_group, target_group : PointGroup
+    settings : OrderParameterSettings
+    cutoff : float
+    order_parameter : Theta
+        The learned input at the end (its ``0e`` part is the background).
+    analysis : BreakingAnalysis
+        The order parameter named in the source's point group.
+    before, after : dict
+        ``loss`` and ``vertex_error`` with the input frozen (equivariant, scalar input) and after learning it.
+    curie : dict
+        :func:`~symbreak.analysis.curie_check` of the predictions ``before`` and ``after``
+        (an ``error`` entry instead when the check could not run).
+    snapshots : dict of str to Theta
+        The input at the ``start``, ``middle`` and ``end`` of the alternating phase.
+    predictions : dict of str to np.ndarray
+        Predicted vertex signals before and after.
+    frozen, alternating : TrainResult
+        The two training phases.
+    model : torch.nn.Module
+        The trained network with its learnable input.
+    """
+
+    kind: ClassVar[str] = "order-parameter"
+
+    source: Shape
+    target: Shape
+    source_group: PointGroup
+    target_group: PointGroup
+    settings: "OrderParameterSettings"
+    cutoff: float
+    order_parameter: Theta
+    analysis: BreakingAnalysis
+    before: dict[str, float]
+    after: dict[str, float]
+    curie: dict[str, dict[str, Any]]
+    snapshots: dict[str, Theta]
+    predictions: dict[str, np.ndarray]
+    frozen: TrainResult = dataclasses.field(repr=False)
+    alternating: TrainResult = dataclasses.field(repr=False)
+    model: torch.nn.Module = dataclasses.field(repr=False)
+
+    def payload(self) -> dict[str, Any]:
+        theta = self.order_parameter.to_dict()
+        analysis = self.analysis.to_dict()
+        order_parameter = {
+            "irreps": theta["irreps"], "values": theta["values"], "blocks": theta["blocks"],
+            "polynomial": theta["scalar_signal"], "pseudoscalar_polynomial": theta["pseudoscalar_signal"],
+            **{key: analysis[key] for key in ("decomposition", "breaking_irreps", "residual_group",
+                                             "residual_contains_target", "sentence")},
+        }
+        return {
+            "source": {"name": self.source.name, "points": self.source.points, "point_group": self.source_group.name},
+            "target": {"name": self.target.name, "points": self.target.points, "point_group": self.target_group.name},
+            "order_parameter": order_parameter,
+            "loss": {"before": self.before["loss"], "after": self.after["loss"]},
+            "vertex_error": {"before": self.before["vertex_error"], "after": self.after["vertex_error"]},
+            "curie": self.curie,
+            "snapshots": {name: theta.values for name, theta in self.snapshots.items()},
+            "predictions": self.predictions,
+            "history": {"frozen": self.frozen.history["data_loss"], "alternating": self.alternating.history["data_loss"]},
+            "phases": {
+                "frozen": {"epochs": self.frozen.epochs_run, "seconds": self.frozen.seconds},
+                "alternating": {"epochs": self.alternating.epochs_run, "seconds": self.alternating.seconds},
+            },
+            "settings": {**dataclasses.asdict(self.settings), "cutoff": self.cutoff},
+        }
+
+    def summary(self) -> str:
+        before = self.curie["before"]
+        if before.get("error"):
+            curie = f"Curie check before: could not run ({before['error']})"
+        else:
+            curie = (f"Curie check before: predictions keep {before['group']} to {before['max_violation']:.1e} "
+                     f"(site groups {', '.join(before['site_groups'])})")
+        return "\n".join([
+            f"\n[bold]symbreak order-parameter: {self.source.name} → {self.target.name}[/]",
+            f"loss with the input frozen (equivariant, scalar input): {self.before['loss']:.3e}"
+            f"   after learning the input: {self.after['loss']:.3e}",
+            curie,
+            self.analysis.sentence,
+            f"order parameter (scalar signal, 0e removed) ∝ {self.order_parameter.polynomial('scalar')}",
+        ])
+
+    def figures(self, out_dir: str | Path) -> list[Path]:
+        from ..plot import plot_loss_curves, plot_sphere_signals, plot_vertex_signals
+
+        out = Path(out_dir)
+        title = f"{self.source.name} → {self.target.name}"
+        history = self.frozen.history["data_loss"] + self.alternating.history["data_loss"]
+        paths = [plot_loss_curves({"input frozen, then alternating": history}, out / "loss.png", title)]
+        paths.append(plot_vertex_signals(
+            self.source.points,
+            {"equivariant, scalar input (Curie: symmetric average)": torch.as_tensor(self.predictions["before"]),
+             "with the learned order parameter": torch.as_tensor(self.predictions["after"])},
+            out / "vertex_signals.png", title=f"predicted displacement signals, {title}",
+        ))
+        names = ("start", "middle", "end")
+        signals = [self.snapshots[k].signal("scalar", subtract_background=False) for k in names]
+        paths.append(plot_sphere_signals(signals, [f"input, {k}" for k in names], out / "input_signal.png"))
+        return paths
 
 
 def run_order_parameter(
@@ -161,19 +267,12 @@ def run_order_parameter(
     progress: bool = False,
     checkpoint_dir: str | Path | None = None,
     resume: bool = False,
-) -> dict[str, Any]:
+) -> OrderParameterResult:
     """Discover the order parameter that deforms ``source`` into ``target``.
 
-    Returns
-    -------
-    dict
-        ``source``/``target`` (name, points, point group), ``order_parameter``
-        (irreps, values, blocks, decomposition into irreps of the source's group,
-        polynomial, residual_group, sentence), ``loss`` (``before``: equivariant,
-        input frozen; ``after``), ``curie`` (symmetry check of the predictions
-        before and after), ``snapshots`` (input at start, middle and end of phase
-        2), ``history``, ``phases`` (epochs, seconds), ``settings``; ``_model``
-        and ``_problem`` for figures.
+    Phase 1 trains the network with the input frozen (a scalar: the equivariant fit);
+    phase 2 alternates network and input steps. The learned input is named in the
+    source's point group; the Curie check of the predictions is recorded, never raised.
     """
     source = source if isinstance(source, Shape) else resolve_shape(source)
     target = target if isinstance(target, Shape) else resolve_shape(target)
@@ -183,8 +282,9 @@ def run_order_parameter(
     model = _build(problem, settings, source_group)
     checkpoints = None if checkpoint_dir is None else Path(checkpoint_dir)
     irreps_signal = signal_irreps(settings.lmax_signal)
+    learnable = model.learnable_input
 
-    model.learnable_input.weight.requires_grad_(False)
+    learnable.weight.requires_grad_(False)
     frozen = train(
         model, [None], problem.loss, settings.frozen_settings(), progress=progress,
         checkpoint=None if checkpoints is None else checkpoints / "frozen.pt", resume=resume,
@@ -194,54 +294,41 @@ def run_order_parameter(
         before_prediction = problem.predict(model)
     before = problem.evaluate(model)
 
-    model.learnable_input.weight.requires_grad_(True)
-    snapshots = {"start": model.learnable_input.value()[0].detach().clone()}
+    learnable.weight.requires_grad_(True)
+    snapshots = {"start": _input_value(learnable)}
     middle = settings.alternating_epochs // 2
 
     def snapshot(epoch: int) -> None:
         if epoch == middle:
-            snapshots["middle"] = model.learnable_input.value()[0].detach().clone()
+            snapshots["middle"] = _input_value(learnable)
 
     alternating = train(
         model, [None], problem.loss, settings.alternating_settings(), progress=progress,
         checkpoint=None if checkpoints is None else checkpoints / "alternating.pt", resume=resume,
         description="alternating", on_epoch=snapshot,
     )
-    snapshots["end"] = model.learnable_input.value()[0].detach().clone()
+    snapshots["end"] = _input_value(learnable)
     snapshots.setdefault("middle", snapshots["end"])  # a resumed run may have skipped it
     with torch.no_grad():
         after_prediction = problem.predict(model)
     after = problem.evaluate(model)
 
-    learnable = model.learnable_input
-    analysis = breaking_analysis(
-        [(learnable.value()[0], learnable.irreps)], source_group, target_group, subject="the order parameter"
+    analysis = breaking_analysis([snapshots["end"]], source_group, target_group, subject="the order parameter")
+    return OrderParameterResult(
+        source=source, target=target, source_group=source_group, target_group=target_group,
+        settings=settings, cutoff=problem.cutoff, order_parameter=snapshots["end"], analysis=analysis,
+        before={"loss": before["loss"], "vertex_error": before["vertex_error"]},
+        after={"loss": after["loss"], "vertex_error": after["vertex_error"]},
+        curie={
+            "before": _checked_curie(source.points, before_prediction, irreps_signal, source_group),
+            "after": _checked_curie(source.points, after_prediction, irreps_signal, source_group),
+        },
+        snapshots=snapshots,
+        predictions={"before": before_prediction.numpy(), "after": after_prediction.numpy()},
+        frozen=frozen, alternating=alternating, model=model,
     )
-    order_parameter = {**_input_summary(learnable), **{
-        "decomposition": analysis["decomposition"],
-        "breaking_irreps": analysis["breaking_irreps"],
-        "residual_group": analysis["residual_group"],
-        "residual_contains_target": analysis["residual_contains_target"],
-        "sentence": analysis["sentence"],
-    }}
-    return {
-        "source": {"name": source.name, "points": source.points.tolist(), "point_group": source_group.name},
-        "target": {"name": target.name, "points": target.points.tolist(), "point_group": target_group.name},
-        "order_parameter": order_parameter,
-        "loss": {"before": before["loss"], "after": after["loss"]},
-        "vertex_error": {"before": before["vertex_error"], "after": after["vertex_error"]},
-        "curie": {
-            "before": curie_check(source.points, before_prediction, irreps_signal, source_group),
-            "after": curie_check(source.points, after_prediction, irreps_signal, source_group),
-        },
-        "snapshots": {name: value.tolist() for name, value in snapshots.items()},
-        "predictions": {"before": before_prediction.tolist(), "after": after_prediction.tolist()},
-        "history": {"frozen": frozen.history["data_loss"], "alternating": alternating.history["data_loss"]},
-        "phases": {
-            "frozen": {"epochs": frozen.epochs_run, "seconds": frozen.seconds},
-            "alternating": {"epochs": alternating.epochs_run, "seconds": alternating.seconds},
-        },
-        "settings": {**dataclasses.asdict(settings), "cutoff": problem.cutoff},
-        "_model": model,
-        "_problem": problem,
-    }
+
+
+def _input_value(learnable: LearnableInput) -> Theta:
+    """The learnable input (shared by all nodes) as a value."""
+    return Theta(str(learnable.irreps), learnable.value()[0].detach().cpu().double().numpy())

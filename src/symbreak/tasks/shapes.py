@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
 from .._validation import as_points
-from ..analysis import breaking_analysis
+from ..analysis import BreakingAnalysis, breaking_analysis
 from ..graph import edge_vectors, isolated_nodes, radius_graph
 from ..io import load_points
 from ..nn import RelaxedNetwork
 from ..signals import points_to_signals, signal_irreps, signals_to_points
 from ..symmetry import PointGroup
-from ._fitting import fit_model
+from ..results import Result, format_number
+from ..run import FittedModel, fit_models
 from ..train import TrainSettings
-from ..theta import theta_report
 
 __all__ = [
     "Shape",
@@ -36,6 +36,8 @@ __all__ = [
     "builtin_shape",
     "resolve_shape",
     "run_shapes",
+    "ShapesResult",
+    "VERTEX_TOLERANCE",
 ]
 
 
@@ -235,6 +237,9 @@ class ShapeProblem:
             )
         positions = torch.as_tensor(source.points, dtype=torch.float64)
         self.edge_vec = edge_vectors(positions, self.edge_index)
+        # fixed once from this graph: the model's normalisation never depends on a batch
+        self.avg_num_neighbors = self.edge_index.shape[1] / len(source.points)
+        self.batches = [None]
         self.inputs = torch.ones(len(source.points), 1, dtype=torch.float64)
         self.offsets = source.points if settings.signal == "displacement" else np.zeros_like(source.points)
         self.targets = points_to_signals(target.points - self.offsets, settings.lmax_signal)
@@ -252,6 +257,7 @@ class ShapeProblem:
                 s.lmax_relaxed if relaxed else None,
                 num_layers=s.num_layers,
                 cutoff=self.cutoff,
+                avg_num_neighbors=self.avg_num_neighbors,
             )
         return model.to(torch.float64)
 
@@ -264,14 +270,124 @@ class ShapeProblem:
         return (self.predict(model) - self.targets).pow(2).mean()
 
     def evaluate(self, model: torch.nn.Module) -> dict[str, float]:
-        """``loss`` (SH-MSE) and ``vertex_error``: max distance of a recovered vertex to its
-        target, divided by the target's size."""
+        """``loss`` (SH-MSE), ``vertex_error`` (max distance of a recovered vertex to its
+        target, divided by the target's size) and ``recovered_points`` ``(N, 3)``."""
         with torch.no_grad():
             prediction = self.predict(model)
             mse = (prediction - self.targets).pow(2).mean().item()
         recovered = signals_to_points(prediction, self.settings.lmax_signal).numpy() + self.offsets
         error = np.linalg.norm(recovered - self.target.points, axis=1).max() / self.target.size
-        return {"loss": mse, "vertex_error": float(error), "recovered": recovered}
+        return {"loss": mse, "vertex_error": float(error), "recovered_points": recovered}
+
+
+VERTEX_TOLERANCE = 0.01
+"""A model "reaches" the target when every recovered vertex is within this fraction of the
+target's size (largest distance from its centroid) of its target vertex."""
+
+
+@dataclasses.dataclass
+class ShapesResult(Result):
+    """Result of :func:`run_shapes`.
+
+    Attributes
+    ----------
+    source, target : Shape
+    source_group, target_group : PointGroup
+        Point groups of the shapes (detected at :meth:`PointGroup.from_points`' default tolerance).
+    settings : ShapeSettings
+    cutoff : float
+        Neighbour cutoff used.
+    models : dict of str to FittedModel
+        ``"relaxed"`` and, with the baseline, ``"equivariant"``.
+    breaking : BreakingAnalysis
+        The θ of all layers named in the source's point group.
+    """
+
+    kind: ClassVar[str] = "shapes"
+
+    source: Shape
+    target: Shape
+    source_group: PointGroup
+    target_group: PointGroup
+    settings: ShapeSettings
+    cutoff: float
+    models: dict[str, FittedModel]
+    breaking: BreakingAnalysis
+
+    @property
+    def relaxed(self) -> FittedModel:
+        """The relaxed model."""
+        return self.models["relaxed"]
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "source": {"name": self.source.name, "points": self.source.points,
+                       "point_group": self.source_group.name},
+            "target": {"name": self.target.name, "points": self.target.points,
+                       "point_group": self.target_group.name},
+            "settings": {**dataclasses.asdict(self.settings), "cutoff": self.cutoff},
+            **{label: fitted.to_dict() for label, fitted in self.models.items()},
+            "vertex_tolerance": VERTEX_TOLERANCE,
+            "verdict": self.verdict,
+            "breaking": self.breaking.to_dict(),
+        }
+
+    @property
+    def verdict(self) -> str:
+        """Whether each model reached the target, judged on the vertex error (see :data:`VERTEX_TOLERANCE`)."""
+        tol = VERTEX_TOLERANCE
+        relaxed = self.relaxed.metrics["vertex_error"]
+        text = (f"relaxed: max vertex error {relaxed:.2%} of the target's size "
+                f"({'within' if relaxed <= tol else 'ABOVE'} the {tol:.0%} tolerance)")
+        if "equivariant" in self.models:
+            baseline = self.models["equivariant"].metrics["vertex_error"]
+            text += f"; equivariant: {baseline:.2%}"
+            if relaxed <= tol < baseline:
+                text += (". Only the relaxed network reaches the target: it is less symmetric than the "
+                         "source, which an equivariant network cannot produce (Curie's principle)")
+            elif baseline <= tol and relaxed <= tol:
+                text += ". Both networks reach the target: it needs no symmetry breaking"
+        if relaxed > tol:
+            text += (". The relaxed network did NOT reach the target: train longer (--epochs) or "
+                     "change the learning rate; the naming of θ below is provisional")
+        return text + "."
+
+    def summary(self) -> str:
+        rows = [("", *self.models)]
+        rows.append(("SH-MSE (loss)", *(format_number(m.metrics["loss"]) for m in self.models.values())))
+        rows.append(("vertex error / size", *(format_number(m.metrics["vertex_error"]) for m in self.models.values())))
+        rows.append(("training time (s)", *(f"{m.training.seconds:.1f}" for m in self.models.values())))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        table = "\n".join("  " + "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in
+                                            enumerate(zip(row, widths))) for row in rows)
+        lines = [f"\n[bold]symbreak shapes: {self.source.name} → {self.target.name}[/] "
+                 f"({len(self.source.points)} points; point groups {self.source_group.name} → "
+                 f"{self.target_group.name})", table, self.verdict,
+                 "[bold]Learned symmetry breaking[/] (θ blocks other than 0e; signal with the 0e background removed):"]
+        for index, theta in enumerate(self.relaxed.thetas):
+            norms = theta.breaking_norms(relative=1e-3)
+            lines.append(f"  layer {index}: " + (", ".join(f"{k} {v:.3g}" for k, v in norms.items())
+                                                 or "none (θ is a scalar)"))
+            if norms:
+                lines.append(f"           scalar signal ∝ {theta.polynomial('scalar')}")
+                pseudo = theta.polynomial("pseudoscalar")
+                if pseudo != "0":
+                    lines.append(f"           pseudoscalar signal ∝ {pseudo}")
+        lines.append(self.breaking.sentence)
+        return "\n".join(lines)
+
+    def figures(self, out_dir: str | Path) -> list[Path]:
+        from ..plot import plot_loss_curves, plot_shapes, plot_sphere_signals
+
+        out = Path(out_dir)
+        title = f"{self.source.name} → {self.target.name}"
+        paths = [plot_loss_curves({k: m.history for k, m in self.models.items()}, out / "loss.png", title)]
+        signals = [theta.signal("scalar") for theta in self.relaxed.thetas]
+        titles = [f"layer {index}: scalar signal of θ" for index in range(len(signals))]
+        paths.append(plot_sphere_signals(signals, titles, out / "theta_signal.png"))
+        predictions = {k: np.asarray(m.metrics["recovered_points"]) for k, m in self.models.items()}
+        paths.append(plot_shapes(self.source.points, self.target.points, predictions, out / "shapes.png", title))
+        return paths
 
 
 def run_shapes(
@@ -284,55 +400,22 @@ def run_shapes(
     checkpoint_dir: str | Path | None = None,
     resume: bool = False,
     checkpoint_every: int = 100,
-) -> dict[str, Any]:
-    """Train the relaxed network (and the equivariant baseline) on source → target.
+) -> ShapesResult:
+    """Train the relaxed network (and the equivariant baseline) on source → target, name θ.
 
-    Returns
-    -------
-    dict
-        The report: ``source``, ``target``, ``settings``, ``relaxed`` (``loss``,
-        ``vertex_error``, ``seconds``, ``theta`` per layer, ``history``), with
-        ``baseline`` ``equivariant``, and ``breaking`` (:func:`~symbreak.analysis.breaking_analysis`
-        of all layers' θ in the source's point group: decomposition, residual group,
-        whether it contains the target's group). Point groups are detected with
-        :meth:`PointGroup.from_points` at its default tolerance. JSON-serialisable apart from the
-        ``"_models"`` entry (the trained networks), which callers may pop.
+    The θ of all layers are decomposed in the source's point group
+    (:func:`~symbreak.analysis.breaking_analysis`), whose residual group is checked to
+    contain the target's. Point groups are detected with :meth:`PointGroup.from_points`
+    at its default tolerance.
     """
     source = source if isinstance(source, Shape) else resolve_shape(source)
     target = target if isinstance(target, Shape) else resolve_shape(target)
     problem = ShapeProblem(source, target, settings)
-    checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir)
-
     source_group = PointGroup.from_points(source.points)
     target_group = PointGroup.from_points(target.points)
-    report: dict[str, Any] = {
-        "source": {"name": source.name, "points": source.points.tolist(), "point_group": source_group.name},
-        "target": {"name": target.name, "points": target.points.tolist(), "point_group": target_group.name},
-        "settings": {**dataclasses.asdict(settings), "cutoff": problem.cutoff},
-        "_models": {},
-    }
-    runs = [True, False] if baseline else [True]
-    for relaxed in runs:
-        model, result = fit_model(
-            problem, relaxed, problem.settings.train_settings(checkpoint_every),
-            progress=progress, checkpoint_dir=checkpoint, resume=resume,
-        )
-        metrics = problem.evaluate(model)
-        entry = {
-            "loss": metrics["loss"],
-            "vertex_error": metrics["vertex_error"],
-            "recovered_points": metrics["recovered"].tolist(),
-            "best_epoch": result.best_epoch,
-            "seconds": result.seconds,
-            "history": result.history["data_loss"],
-        }
-        if relaxed:
-            entry["theta"] = theta_report(model)
-            report["breaking"] = breaking_analysis(
-                [(theta.weight, theta.irreps) for theta in model.relaxed_weights()],
-                source_group,
-                target_group,
-            )
-        report["relaxed" if relaxed else "equivariant"] = entry
-        report["_models"]["relaxed" if relaxed else "equivariant"] = model
-    return report
+    models = fit_models(
+        problem, settings.train_settings(checkpoint_every), baseline=baseline, progress=progress,
+        checkpoint_dir=checkpoint_dir, resume=resume,
+    )
+    breaking = breaking_analysis(models["relaxed"].thetas, source_group, target_group)
+    return ShapesResult(source, target, source_group, target_group, settings, problem.cutoff, models, breaking)

@@ -46,7 +46,7 @@ class IrrepsAdam(torch.optim.Optimizer):
     ``adaptive=False`` it is SGD (:math:`\eta_b = \mathrm{lr}`) with the same prox.
 
     ``prox="l1"`` replaces the block prox by component-wise soft-thresholding,
-    the prox of :math:`\lambda\sum_i|\theta_i|` (paper 004's penalty). It is
+    the prox of :math:`\lambda\sum_i|\theta_i|` (the penalty of Smidt et al. 2021). It is
     **frame dependent**: it prefers order parameters aligned with the e3nn basis
     of the coordinate frame, and the step is no longer equivariant.
 

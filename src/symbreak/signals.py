@@ -36,7 +36,7 @@ def signal_irreps(lmax: int, parity: int = 1) -> SphericalTensor:
 def points_to_signals(points, lmax: int) -> torch.Tensor:
     r"""One signal per point, peaked at its direction with peak value its norm.
 
-    Paper 004, eq. 17: :math:`F_i = c\,\sum_{l \le L} Y^l(\hat r_i)` with ``c`` such
+    Smidt et al. 2021, eq. 17: :math:`F_i = c\,\sum_{l \le L} Y^l(\hat r_i)` with ``c`` such
     that :math:`\max_{\hat x} F_i(\hat x) = F_i(\hat r_i) = \lVert r_i \rVert`
     (e3nn's ``SphericalTensor.with_peaks_at``). A point at the origin gives the
     zero signal.

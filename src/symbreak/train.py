@@ -49,7 +49,7 @@ class TrainSettings:
         Save a checkpoint every this many epochs (0: only at the end, if a path is given).
     alternate : bool
         Step the ordinary weights and the breaking parameters on alternate steps
-        (paper 004's schedule) instead of together.
+        (the schedule of Smidt et al. 2021) instead of together.
     plateau_window : int
         Stop early when the best loss of the last ``plateau_window`` epochs is not
         ``plateau_tolerance`` (relative) below the best before them (0: never).

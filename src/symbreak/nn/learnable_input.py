@@ -13,7 +13,7 @@ __all__ = ["LearnableInput", "breaking_subspace"]
 class LearnableInput(BreakingParameter):
     r"""Node input :math:`x` learned by gradient descent, starting as the scalar 1.
 
-    Paper 004 (Smidt, Geiger, Miller 2021): an equivariant network cannot map an
+    Smidt, Geiger, Miller 2021 (arXiv:2007.02005): an equivariant network cannot map an
     input onto a less symmetric target, but the gradient of an invariant loss with
     respect to its *input* can be less symmetric than the input. Letting that
     gradient update :math:`x` grows the missing symmetry-breaking order parameter.

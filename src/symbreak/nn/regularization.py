@@ -30,7 +30,7 @@ def relaxed_weight_penalty(
     the penalty does not prefer any frame. The scalar background
     :math:`\theta^{0e}` is not penalised.
 
-    ``kind="l1"`` (paper 004): :math:`\sum |\theta_i|` over the same components.
+    ``kind="l1"`` (Smidt et al. 2021): :math:`\sum |\theta_i|` over the same components.
     It is **frame dependent** (a rotated order parameter gets another penalty).
 
     Parameters

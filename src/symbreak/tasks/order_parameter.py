@@ -50,7 +50,7 @@ class OrderParameterSettings:
     lr : float
     penalty : {"norm", "l1"}
         Sparsity penalty on the input's non-``0e`` blocks: group norm (rotation
-        invariant, the default) or paper 004's L1 (frame dependent).
+        invariant, the default) or Smidt et al. (2021)'s L1 (frame dependent).
     penalty_weight : float
         Small: at the symmetric start the breaking gradient is tiny (~1e-4 for
         square → rectangle), and a prox threshold above it keeps the input scalar.

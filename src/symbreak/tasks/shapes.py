@@ -172,7 +172,7 @@ class ShapeSettings:
         Neighbour cutoff; ``None``: 1.01 × the largest distance (every pair).
     signal : {"position", "displacement"}
         What vertex ``i``'s signal encodes: the target vertex seen from the centroid
-        (paper 000) or its displacement from source vertex ``i`` (paper 004).
+        (Hofgard et al. 2024) or its displacement from source vertex ``i`` (Smidt et al. 2021).
     epochs, lr, penalty, penalty_weight, seed : see :class:`~symbreak.train.TrainSettings`.
     """
 

@@ -27,7 +27,7 @@ def main() -> None:
         table.add_column(column)
     for source, target in PAIRS:
         started = time.perf_counter()
-        relaxed = run_shapes(source, target)
+        relaxed = run_shapes(source, target).to_dict()
         seconds = time.perf_counter() - started
         breaking = relaxed["breaking"]
         table.add_row(
@@ -36,7 +36,7 @@ def main() -> None:
             f"{relaxed['equivariant']['loss']:.1e} → {relaxed['relaxed']['loss']:.1e}", f"{seconds:.0f}",
         )
         started = time.perf_counter()
-        learned = run_order_parameter(source, target)
+        learned = run_order_parameter(source, target).to_dict()
         seconds = time.perf_counter() - started
         op = learned["order_parameter"]
         table.add_row(

@@ -13,15 +13,14 @@ from pathlib import Path
 
 import torch
 
-from symbreak.io import write_json
-from symbreak.tasks.fields import plot_fields, run_fields
+from symbreak.tasks.fields import run_fields
 
 
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "fields_output")
     torch.set_num_threads(1)  # tiny graphs: one thread is fastest (and kind to shared machines)
-    report = run_fields([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], q=1.0, m=1.0, steps=500, batch_size=50)
-    report.pop("_models")
+    result = run_fields([1.0, 0.0, 0.0], [0.0, 1.0, 0.0], q=1.0, m=1.0, steps=500, batch_size=50)
+    report = result.to_dict()
     fields = report["fields"]
     for label in ("relaxed", "equivariant"):
         entry = report[label]
@@ -32,8 +31,8 @@ def main() -> None:
         magnitude = fields[f"{name}_magnitude"]
         print(f"{name}: learned direction ({learned}), {fields[f'{name}_angle_deg']:.2e}° from the truth; "
               f"|{name}| = {magnitude['learned']:.6f} (true {magnitude['true']:g})")
-    write_json(out / "report.json", report)
-    for path in plot_fields(report, out):
+    result.write_json(out / "report.json")
+    for path in result.figures(out):
         print("wrote", path)
     print(f"whole run: {report['seconds']:.1f} s")
 

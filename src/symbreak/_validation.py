@@ -34,8 +34,12 @@ def as_sh_irreps(irreps_sh) -> o3.Irreps:
 
 def as_points(points, name: str = "points", min_points: int = 1) -> np.ndarray:
     """A finite float64 array of shape ``(N, 3)`` with ``N >= min_points``."""
+    raw = points.detach().cpu().numpy() if hasattr(points, "detach") else points
+    if np.iscomplexobj(raw):
+        # numpy would drop the imaginary part with only a warning
+        raise ValueError(f"{name}: coordinates must be real numbers, got complex values")
     try:
-        array = np.asarray(points, dtype=np.float64)
+        array = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name}: cannot read as an array of numbers ({error})") from None
     if array.ndim != 2 or array.shape[1] != 3:

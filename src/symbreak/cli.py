@@ -43,6 +43,10 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (ValueError, FileNotFoundError, MissingDependency) as error:
             errors.print(f"[bold red]error:[/] {error}", highlight=False)
             raise typer.Exit(code=2) from None
+        except OSError as error:  # unwritable or vanished paths met after the checks
+            where = f" {error.filename}" if error.filename else ""
+            errors.print(f"[bold red]error:[/] cannot access{where}: {error.strerror or error}", highlight=False)
+            raise typer.Exit(code=2) from None
         except FloatingPointError as error:
             errors.print(f"[bold red]training failed:[/] {error}", highlight=False)
             raise typer.Exit(code=1) from None
@@ -50,11 +54,36 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _prepare(threads: int, resume: bool, checkpoint_dir: Optional[Path]) -> None:
-    """Check the options every training command shares, and set the torch threads."""
+def _prepare(threads: int, resume: bool, checkpoint_dir: Optional[Path],
+             json_path: Optional[Path] = None, out: Optional[Path] = None) -> None:
+    """Check the options every training command shares, before any training, and set the torch threads."""
     if resume and checkpoint_dir is None:
         raise ValueError("--resume needs --checkpoint-dir")
+    if json_path is not None and json_path.is_dir():
+        raise ValueError(f"--json {json_path} is a folder; expected the path of a file to write")
+    for option, folder in (("--out", out), ("--checkpoint-dir", checkpoint_dir)):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise ValueError(f"{option} {folder} is a file; expected a folder")
+    for option, path in (("--json", json_path), ("--out", out), ("--checkpoint-dir", checkpoint_dir)):
+        if path is not None:
+            _check_writable(option, path if option != "--json" else path.parent)
     _threads(threads)
+
+
+def _check_writable(option: str, folder: Path) -> None:
+    """Fail now, not after training, if nothing can be written in ``folder`` (or where it would be made)."""
+    import tempfile
+
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"{option}: {existing} is a file, so {folder} cannot be a folder")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise ValueError(f"{option}: cannot write in {existing} ({error.strerror or error})") from None
 
 
 def _given(**options: Any) -> dict[str, Any]:
@@ -74,7 +103,7 @@ def _shapes_run(source, target, epochs, seed, cutoff, lmax_relaxed, penalty_weig
                 checkpoint_dir, resume, json_path, out, threads, quiet) -> None:
     from .tasks.shapes import ShapeSettings, run_shapes
 
-    _prepare(threads, resume, checkpoint_dir)
+    _prepare(threads, resume, checkpoint_dir, json_path, out)
     settings = ShapeSettings(**_given(epochs=epochs, seed=seed, cutoff=cutoff, lmax_relaxed=lmax_relaxed,
                                       penalty_weight=penalty_weight))
     result = run_shapes(
@@ -159,7 +188,7 @@ def crystal(
     """Learn and name the order parameter of a structural phase transition (SOURCE → TARGET)."""
     from .tasks.crystals import CrystalSettings, run_crystal
 
-    _prepare(threads, resume, checkpoint_dir)
+    _prepare(threads, resume, checkpoint_dir, json_path, out)
     settings = CrystalSettings(**_given(cutoff=cutoff, epochs=epochs, seed=seed, lmax_relaxed=lmax_relaxed,
                                         penalty_weight=penalty_weight))
     result = run_crystal(source, target, settings, progress=not quiet, checkpoint_dir=checkpoint_dir,
@@ -187,7 +216,7 @@ def order_parameter(
     """Discover the order parameter of SOURCE → TARGET with a learnable input (Smidt et al. 2021)."""
     from .tasks.order_parameter import OrderParameterSettings, run_order_parameter
 
-    _prepare(threads, resume, checkpoint_dir)
+    _prepare(threads, resume, checkpoint_dir, json_path, out)
     settings = OrderParameterSettings(**_given(lmax_input=lmax, penalty=penalty, penalty_weight=penalty_weight,
                                                seed=seed, alternating_epochs=epochs))
     result = run_order_parameter(source, target, settings, progress=not quiet,
@@ -226,7 +255,7 @@ def fields(
     """Learn F = q(E + v × B) from a trajectory; read E (θ^1o) and B (θ^1e) out of the relaxed weights."""
     from .tasks.fields import run_fields
 
-    _prepare(threads, resume, checkpoint_dir)
+    _prepare(threads, resume, checkpoint_dir, json_path, out)
     result = run_fields(_vector(e_field, "--E"), _vector(b_field, "--B"), baseline=baseline,
                         progress=not quiet, checkpoint_dir=checkpoint_dir, resume=resume,
                         **_given(q=q, m=m, steps=steps, epochs=epochs, seed=seed))

@@ -13,7 +13,7 @@ import numpy as np
 
 from .io import write_json
 
-__all__ = ["Result", "json_ready", "format_number"]
+__all__ = ["Result", "json_ready", "format_number", "fit_verdict"]
 
 
 def json_ready(value: Any) -> Any:
@@ -34,6 +34,36 @@ def json_ready(value: Any) -> Any:
 def format_number(value: float) -> str:
     """Three significant digits, in scientific notation when very small or large."""
     return f"{value:.2e}" if value != 0 and (abs(value) < 1e-2 or abs(value) >= 1e4) else f"{value:.3g}"
+
+
+def fit_verdict(errors: dict[str, float], tolerance: float, quantity: str) -> str:
+    """Whether each model fitted, judged on a relative error the user cares about.
+
+    Parameters
+    ----------
+    errors : dict of str to float
+        ``"relaxed"`` (and ``"equivariant"``) → the relative error of that model.
+    tolerance : float
+        A model fits when its error is at most this.
+    quantity : str
+        What the error is, e.g. ``"max vertex error / target size"``.
+    """
+    relaxed = errors["relaxed"]
+    fits = {label: error <= tolerance for label, error in errors.items()}
+    shown = "; ".join(f"{label} {error:.2%}" for label, error in errors.items())
+    text = f"{quantity} (tolerance {tolerance:.0%}): {shown}."
+    if "equivariant" in errors:
+        if fits["relaxed"] and not fits["equivariant"]:
+            text += (" Only the relaxed network fits: the target is less symmetric than the input, which an "
+                     "equivariant network cannot produce (Curie's principle).")
+        elif fits["relaxed"] and fits["equivariant"]:
+            text += " Both networks fit: the target needs no symmetry breaking."
+        elif fits["equivariant"]:
+            text += " The equivariant network fits but the relaxed one does not: a training problem."
+    if not fits["relaxed"]:
+        text += (" The relaxed network did NOT fit within the tolerance: train longer (--epochs) or change "
+                 "the learning rate; the naming of θ below is provisional.")
+    return text
 
 
 class Result:

@@ -32,7 +32,7 @@ from e3nn import o3
 from ..nn import RelaxedNetwork
 from ..periodic import periodic_edge_vectors, periodic_radius_graph
 from ..structures import StructureMatch, load_structure, match_structures
-from ..results import Result
+from ..results import Result, fit_verdict
 from ..run import FittedModel, fit_models
 from ..theta import thetas_of
 from ..train import TrainSettings
@@ -278,6 +278,11 @@ def _structure_entry(atoms, symprec: float) -> dict[str, Any]:
     }
 
 
+DISPLACEMENT_TOLERANCE = 0.01
+"""A model fits when its largest displacement error is at most this fraction of the target's
+largest displacement."""
+
+
 @dataclasses.dataclass
 class CrystalResult(Result):
     """Result of :func:`run_crystal`.
@@ -309,6 +314,17 @@ class CrystalResult(Result):
     seconds: float
 
     @property
+    def relative_errors(self) -> dict[str, float]:
+        """Max displacement error of each model divided by the largest displacement of the target."""
+        scale = max(self.match.max_displacement, 1e-300)
+        return {label: fitted.metrics["displacement_error"] / scale for label, fitted in self.models.items()}
+
+    @property
+    def verdict(self) -> str:
+        """Whether each model fitted the displacements (see :data:`DISPLACEMENT_TOLERANCE`)."""
+        return fit_verdict(self.relative_errors, DISPLACEMENT_TOLERANCE, "Max displacement error / largest displacement")
+
+    @property
     def checks(self) -> dict[str, Any]:
         """Curie's check, the dominant irrep and (with the baseline) how much worse the equivariant fit is."""
         checks = {"residual_contains_target": self.breaking["residual_contains_target"],
@@ -335,11 +351,13 @@ class CrystalResult(Result):
             **{label: fitted.to_dict() for label, fitted in self.models.items()},
             "breaking": self.breaking,
             "checks": self.checks,
+            "displacement_tolerance": DISPLACEMENT_TOLERANCE,
+            "verdict": self.verdict,
             "seconds": self.seconds,
         }
 
     def summary(self) -> str:
-        return crystal_summary(self.to_dict()) + "\n" + self.breaking["sentence"]
+        return "\n".join([crystal_summary(self.to_dict()), self.verdict, self.breaking["sentence"]])
 
     def figures(self, out_dir: str | Path) -> list[Path]:
         from ..plot import plot_loss_curves

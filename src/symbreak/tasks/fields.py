@@ -32,7 +32,7 @@ from e3nn import o3
 from ..graph import self_loops
 from ..io import write_json
 from ..nn import RelaxedNetwork
-from ..results import Result
+from ..results import Result, fit_verdict
 from ..run import FittedModel, fit_models
 from ..train import TrainSettings
 from .fields_plot import plot_fields
@@ -304,6 +304,10 @@ def _check_checkpoint_dir(directory: Path, problem_spec: dict[str, Any], resume:
     write_json(marker, problem_spec)
 
 
+FORCE_TOLERANCE = 0.01
+"""A model fits when its RMS force error is at most this fraction of the RMS force."""
+
+
 @dataclasses.dataclass
 class FieldsResult(Result):
     """Result of :func:`run_fields`.
@@ -338,8 +342,16 @@ class FieldsResult(Result):
             "histories": histories,
             **entries,
             "fields": self.fields,
+            "force_tolerance": FORCE_TOLERANCE,
+            "verdict": self.verdict,
             "seconds": self.seconds,
         }
+
+    @property
+    def verdict(self) -> str:
+        """Whether each model fitted the forces: RMS force error / RMS force (see :data:`FORCE_TOLERANCE`)."""
+        errors = {label: math.sqrt(fitted.metrics["mse_relative"]) for label, fitted in self.models.items()}
+        return fit_verdict(errors, FORCE_TOLERANCE, "RMS force error / RMS force")
 
     def summary(self) -> str:
         f = self.fields
@@ -358,7 +370,7 @@ class FieldsResult(Result):
         line = f"training MSE / mean squared force: relaxed {self.models['relaxed'].metrics['mse_relative']:.1e}"
         if "equivariant" in self.models:
             line += f", equivariant {self.models['equivariant'].metrics['mse_relative']:.1e}"
-        return "[bold]fields read out of the relaxed weights[/]\n" + table + "\n" + line
+        return "[bold]fields read out of the relaxed weights[/]\n" + table + "\n" + line + "\n" + self.verdict
 
     def figures(self, out_dir: str | Path) -> list[Path]:
         return plot_fields(self.to_dict(), out_dir)

@@ -24,7 +24,7 @@ from ..io import load_points
 from ..nn import RelaxedNetwork
 from ..signals import points_to_signals, signal_irreps, signals_to_points
 from ..symmetry import PointGroup
-from ..results import Result, format_number
+from ..results import Result, fit_verdict, format_number
 from ..run import FittedModel, fit_models
 from ..train import TrainSettings
 
@@ -335,22 +335,8 @@ class ShapesResult(Result):
     @property
     def verdict(self) -> str:
         """Whether each model reached the target, judged on the vertex error (see :data:`VERTEX_TOLERANCE`)."""
-        tol = VERTEX_TOLERANCE
-        relaxed = self.relaxed.metrics["vertex_error"]
-        text = (f"relaxed: max vertex error {relaxed:.2%} of the target's size "
-                f"({'within' if relaxed <= tol else 'ABOVE'} the {tol:.0%} tolerance)")
-        if "equivariant" in self.models:
-            baseline = self.models["equivariant"].metrics["vertex_error"]
-            text += f"; equivariant: {baseline:.2%}"
-            if relaxed <= tol < baseline:
-                text += (". Only the relaxed network reaches the target: it is less symmetric than the "
-                         "source, which an equivariant network cannot produce (Curie's principle)")
-            elif baseline <= tol and relaxed <= tol:
-                text += ". Both networks reach the target: it needs no symmetry breaking"
-        if relaxed > tol:
-            text += (". The relaxed network did NOT reach the target: train longer (--epochs) or "
-                     "change the learning rate; the naming of θ below is provisional")
-        return text + "."
+        errors = {label: fitted.metrics["vertex_error"] for label, fitted in self.models.items()}
+        return fit_verdict(errors, VERTEX_TOLERANCE, "Max vertex error / target size")
 
     def summary(self) -> str:
         rows = [("", *self.models)]

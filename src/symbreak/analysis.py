@@ -14,7 +14,15 @@ import numpy as np
 from .symmetry import PointGroup, representation, subgroup
 from .theta import Theta
 
-__all__ = ["BreakingAnalysis", "breaking_analysis", "without_background", "vertex_permutations", "curie_check"]
+__all__ = [
+    "BreakingAnalysis",
+    "breaking_analysis",
+    "deformation_decomposition",
+    "describe_axes",
+    "without_background",
+    "vertex_permutations",
+    "curie_check",
+]
 
 # Below this share of the non-scalar weight, a non-trivial part is round-off, not breaking.
 _ROUND_OFF_SHARE = 1e-6
@@ -70,8 +78,14 @@ class BreakingAnalysis:
         return self.residual.name
 
     @property
+    def invariant_share(self) -> float:
+        """Share of the weight in the trivial irrep of :attr:`group`: present, but breaking nothing."""
+        return self.decomposition.get(self.group.real_irrep_labels[0], 0.0)
+
+    @property
     def sentence(self) -> str:
-        """One line: the breaking irreps with their shares, the residual group, Curie's check."""
+        """One line: the breaking irreps with their shares, the residual group with its axes,
+        Curie's check, and the invariant part (which breaks nothing) last."""
         subject = self.subject[:1].upper() + self.subject[1:]
         if not self.breaking_irreps:
             text = f"{subject} is symmetric under {self.group.name}: nothing is broken"
@@ -83,10 +97,15 @@ class BreakingAnalysis:
                 shares = self.breaking_irreps[0]
             else:
                 shares = ", ".join(f"{label} {nontrivial[label] / total:.0%}" for label in self.breaking_irreps)
-            text = f"{subject} transforms as {shares} of {self.group.name}; residual symmetry {self.residual.name}"
+            axes = describe_axes(self.residual)
+            text = (f"{subject} transforms as {shares} of {self.group.name}; residual symmetry "
+                    f"{self.residual.name}" + (f" ({axes})" if axes else ""))
         if self.target_group is not None:
             relation = "contains" if self.residual_contains_target else "does NOT contain"
             text += f" ({relation} the target's {self.target_group.name})"
+        if self.breaking_irreps and self.invariant_share >= _NAMED_SHARE:
+            text += (f"; its {self.group.real_irrep_labels[0]} part ({self.invariant_share:.0%} of the weight) "
+                     f"is invariant under {self.group.name} and breaks nothing")
         return text + "."
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,6 +115,8 @@ class BreakingAnalysis:
             "decomposition": dict(self.decomposition),
             "breaking_irreps": list(self.breaking_irreps),
             "residual_group": self.residual.name,
+            "residual_axes": describe_axes(self.residual),
+            "invariant_share": self.invariant_share,
             "norm": self.norm,
             "per_signal": self.per_signal,
         }
@@ -187,6 +208,64 @@ def breaking_analysis(
     )
 
 
+def deformation_decomposition(
+    points: np.ndarray, displacements: np.ndarray, group: PointGroup, tol: float = 1e-3
+) -> dict[str, float]:
+    r"""Shares of a per-point displacement field in the real irreps of ``group``.
+
+    ``group`` maps the points onto themselves (:func:`vertex_permutations`); it acts on a
+    field :math:`u` by :math:`(T_g u)_{\pi_g(i)} = g\, u_i` (the mechanical representation).
+    The share of :math:`\Gamma` is :math:`\lVert P_\Gamma u \rVert^2 / \lVert u \rVert^2` with
+    :math:`P_\Gamma = \frac{d_\Gamma}{|G|} \sum_g \chi_\Gamma(g) T_g`. These are the shares of
+    the deformation itself (the symmetry modes at the Γ point), independent of any model;
+    the trivial irrep's share (e.g. a uniform breathing) keeps the symmetry.
+
+    Parameters
+    ----------
+    points : array, (N, 3)
+        The symmetric input, centred like the group's frame.
+    displacements : array, (N, 3)
+        Target minus input.
+    group : PointGroup
+    tol : float
+        Relative tolerance of :func:`vertex_permutations` (raise it for noisy points).
+
+    Returns
+    -------
+    dict of str to float
+        Share of each real irrep (all labels; they sum to 1 for a non-zero field).
+    """
+    u = np.asarray(displacements, dtype=np.float64)
+    permutations = vertex_permutations(points, group, tol)  # (order, N)
+    count = len(u)
+    # T_g as an (order, 3N, 3N) stack would be large for big sets: apply it to u directly
+    moved = np.zeros((group.order, count, 3))
+    images = np.einsum("gij,nj->gni", group.matrices, u)
+    for g in range(group.order):
+        moved[g, permutations[g]] = images[g]
+    norm2 = float(np.sum(u * u))
+    shares = {}
+    for label, dim in zip(group.real_irrep_labels, group.real_irrep_dims):
+        members = 1 if label in group.irrep_labels else 2
+        part = (dim / members) / group.order * np.einsum("g,gni->ni", group.characters(label), moved)
+        shares[label] = float(np.sum(part * part) / norm2) if norm2 > 0 else 0.0
+    return shares
+
+
+def describe_axes(group: PointGroup) -> str:
+    """The orientation of a group in words: its principal and secondary axes (``"axis z"``)."""
+    parts = []
+    for name, axis in (("axis", group.principal_axis), ("secondary axis", group.secondary_axis)):
+        if axis is None or group.order <= 1:
+            continue
+        axis = np.asarray(axis, dtype=float)
+        axis = axis * np.sign(axis[np.argmax(np.abs(axis) > 1e-6)])  # an axis has no sign: first non-zero > 0
+        cartesian = [k for k in range(3) if abs(abs(axis[k]) - 1) < 1e-6]
+        text = "xyz"[cartesian[0]] if cartesian else "[" + ", ".join(f"{c:.3g}" for c in axis) + "]"
+        parts.append(f"{name} {text}")
+    return ", ".join(parts)
+
+
 def vertex_permutations(points: np.ndarray, group: PointGroup, tol: float = 1e-3) -> np.ndarray:
     r"""For every operation g, the permutation π_g with :math:`g\,x_i = x_{\pi_g(i)}`.
 
@@ -205,7 +284,7 @@ def vertex_permutations(points: np.ndarray, group: PointGroup, tol: float = 1e-3
 
 
 def curie_check(
-    points: np.ndarray, signals: Any, irreps: Any, group: PointGroup
+    points: np.ndarray, signals: Any, irreps: Any, group: PointGroup, tol: float = 1e-3
 ) -> dict[str, Any]:
     r"""How far per-vertex signals are from keeping the symmetry of the input.
 
@@ -221,7 +300,7 @@ def curie_check(
         distinct site-symmetry groups of the vertices) and ``group``.
     """
     signals = np.asarray(signals.detach().cpu() if hasattr(signals, "detach") else signals, dtype=np.float64)
-    permutations = vertex_permutations(points, group)
+    permutations = vertex_permutations(points, group, tol)
     d = representation(irreps, group)  # (order, dim, dim)
     transformed = np.einsum("gab,nb->gna", d, signals)
     mapped = signals[permutations]  # (order, N, dim)

@@ -31,6 +31,8 @@ OUT = typer.Option(None, help="Write figures and report.json into this folder.")
 THREADS = typer.Option(1, help="Torch CPU threads (small graphs: one is fastest).")
 QUIET = typer.Option(False, help="No progress bars.")
 SEED = typer.Option(None, help="Seed of weights and data (default 0).")
+TOL = typer.Option(None, "--tol", help="Point-group detection tolerance, a fraction of the nearest-neighbour "
+                   "distance (default 0.1); raise it for noisy points.")
 
 
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,12 +102,12 @@ def _threads(threads: int) -> None:
 
 
 def _shapes_run(source, target, epochs, seed, cutoff, lmax_relaxed, penalty_weight, baseline,
-                checkpoint_dir, resume, json_path, out, threads, quiet) -> None:
+                checkpoint_dir, resume, json_path, out, threads, quiet, tol=None) -> None:
     from .tasks.shapes import ShapeSettings, run_shapes
 
     _prepare(threads, resume, checkpoint_dir, json_path, out)
     settings = ShapeSettings(**_given(epochs=epochs, seed=seed, cutoff=cutoff, lmax_relaxed=lmax_relaxed,
-                                      penalty_weight=penalty_weight))
+                                      penalty_weight=penalty_weight, symmetry_tol=tol))
     result = run_shapes(
         source, target, settings, baseline=baseline, progress=not quiet,
         checkpoint_dir=checkpoint_dir, resume=resume,
@@ -137,6 +139,7 @@ def shapes(
     cutoff: Optional[float] = typer.Option(None, help="Neighbour cutoff (default: every pair)."),
     lmax_relaxed: Optional[int] = typer.Option(None, help="Largest l of the relaxed weights (default 4)."),
     penalty_weight: Optional[float] = typer.Option(None, help="Weight of the group-norm penalty on θ."),
+    tol: Optional[float] = TOL,
     baseline: bool = BASELINE,
     checkpoint_dir: Optional[Path] = CHECKPOINT_DIR,
     resume: bool = RESUME,
@@ -147,7 +150,7 @@ def shapes(
 ) -> None:
     """Train a relaxed network (and its equivariant baseline) to deform SOURCE into TARGET."""
     _shapes_run(source, target, epochs, seed, cutoff, lmax_relaxed, penalty_weight, baseline,
-                checkpoint_dir, resume, json_path, out, threads, quiet)
+                checkpoint_dir, resume, json_path, out, threads, quiet, tol)
 
 
 @app.command()
@@ -177,6 +180,8 @@ def crystal(
     seed: Optional[int] = SEED,
     lmax_relaxed: Optional[int] = typer.Option(None, help="Largest l of θ (default 2)."),
     penalty_weight: Optional[float] = typer.Option(None, help="Weight of the group-norm penalty on θ."),
+    symprec: Optional[float] = typer.Option(None, help="spglib's symmetry tolerance in Å (default 1e-3); "
+                                            "raise it for noisy structures."),
     baseline: bool = BASELINE,
     checkpoint_dir: Optional[Path] = CHECKPOINT_DIR,
     resume: bool = RESUME,
@@ -190,7 +195,7 @@ def crystal(
 
     _prepare(threads, resume, checkpoint_dir, json_path, out)
     settings = CrystalSettings(**_given(cutoff=cutoff, epochs=epochs, seed=seed, lmax_relaxed=lmax_relaxed,
-                                        penalty_weight=penalty_weight))
+                                        penalty_weight=penalty_weight, symprec=symprec))
     result = run_crystal(source, target, settings, progress=not quiet, checkpoint_dir=checkpoint_dir,
                          resume=resume, baseline=baseline)
     _show(result, json_path, out)
@@ -206,6 +211,7 @@ def order_parameter(
     penalty: Optional[str] = typer.Option(None, help="'norm' (group norm, rotation invariant) or 'l1' (frame dependent)."),
     penalty_weight: Optional[float] = typer.Option(None, help="Weight of the penalty on the input."),
     seed: Optional[int] = SEED,
+    tol: Optional[float] = TOL,
     checkpoint_dir: Optional[Path] = CHECKPOINT_DIR,
     resume: bool = RESUME,
     json_path: Optional[Path] = JSON_PATH,
@@ -218,7 +224,7 @@ def order_parameter(
 
     _prepare(threads, resume, checkpoint_dir, json_path, out)
     settings = OrderParameterSettings(**_given(lmax_input=lmax, penalty=penalty, penalty_weight=penalty_weight,
-                                               seed=seed, alternating_epochs=epochs))
+                                               seed=seed, alternating_epochs=epochs, symmetry_tol=tol))
     result = run_order_parameter(source, target, settings, progress=not quiet,
                                  checkpoint_dir=checkpoint_dir, resume=resume)
     _show(result, json_path, out)

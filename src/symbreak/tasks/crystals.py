@@ -93,6 +93,10 @@ class CrystalSettings:
             raise ValueError(f"translation must be 'mean' or 'mass', got {self.translation!r}")
         if not self.strain_weight >= 0:
             raise ValueError(f"strain_weight must be >= 0, got {self.strain_weight!r}")
+        for name in ("symprec", "symmetry_tol"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
 
     def train_settings(self, checkpoint_every: int = 0) -> TrainSettings:
         """:class:`~symbreak.train.TrainSettings` of the fields shared by name."""

@@ -24,7 +24,7 @@ from ..signals import signal_irreps
 from ..symmetry import PointGroup
 from ..theta import Theta
 from ..train import TrainResult, TrainSettings, train
-from .shapes import Shape, ShapeProblem, ShapeSettings, resolve_shape
+from .shapes import Shape, ShapeProblem, ShapeSettings, matching_tolerance, resolve_shape
 
 __all__ = ["OrderParameterSettings", "OrderParameterResult", "InputNetwork", "run_order_parameter"]
 
@@ -60,6 +60,9 @@ class OrderParameterSettings:
         learn components that break it (:func:`~symbreak.nn.breaking_subspace`
         says why). ``False`` lets every component of the input free.
     seed : int
+    symmetry_tol : float
+        Tolerance of the point-group detection (fraction of the nearest-neighbour distance),
+        also used to match the vertices in the Curie check; raise it for noisy data.
     """
 
     lmax_input: int = 4
@@ -77,8 +80,10 @@ class OrderParameterSettings:
     penalty_weight: float = 1e-6
     only_breaking: bool = True
     seed: int = 0
+    symmetry_tol: float = 0.1
 
     def __post_init__(self) -> None:
+        self.shape_settings()  # validates the shared fields (symmetry_tol, degrees)
         if not isinstance(self.lmax_input, int) or self.lmax_input < 0:
             raise ValueError(f"lmax of the learnable input must be an integer >= 0, got {self.lmax_input!r}")
         if not isinstance(self.alternating_epochs, int) or self.alternating_epochs < 1:
@@ -90,6 +95,7 @@ class OrderParameterSettings:
         return ShapeSettings(
             lmax_signal=self.lmax_signal, lmax_sh=self.lmax_sh, irreps_hidden=self.irreps_hidden,
             num_layers=self.num_layers, cutoff=self.cutoff, signal="displacement", seed=self.seed,
+            symmetry_tol=self.symmetry_tol,
         )
 
     def frozen_settings(self) -> TrainSettings:
@@ -142,10 +148,11 @@ def _build(problem: ShapeProblem, settings: OrderParameterSettings, group: Point
     return InputNetwork(learnable, network).to(torch.float64)
 
 
-def _checked_curie(points: np.ndarray, prediction: torch.Tensor, irreps: Any, group: PointGroup) -> dict[str, Any]:
+def _checked_curie(points: np.ndarray, prediction: torch.Tensor, irreps: Any, group: PointGroup,
+                   tol: float) -> dict[str, Any]:
     """:func:`curie_check`, or the reason it could not run: an analysis step never loses a trained result."""
     try:
-        return curie_check(points, prediction, irreps, group)
+        return curie_check(points, prediction, irreps, group, tol=tol)
     except ValueError as error:
         return {"group": group.name, "max_violation": None, "site_groups": [], "error": str(error)}
 
@@ -277,8 +284,9 @@ def run_order_parameter(
     source = source if isinstance(source, Shape) else resolve_shape(source)
     target = target if isinstance(target, Shape) else resolve_shape(target)
     problem = ShapeProblem(source, target, settings.shape_settings())
-    source_group = PointGroup.from_points(source.points)
-    target_group = PointGroup.from_points(target.points)
+    source_group = PointGroup.from_points(source.points, tol=settings.symmetry_tol)
+    target_group = PointGroup.from_points(target.points, tol=settings.symmetry_tol)
+    matching = matching_tolerance(source.points, settings.symmetry_tol)
     model = _build(problem, settings, source_group)
     checkpoints = None if checkpoint_dir is None else Path(checkpoint_dir)
     irreps_signal = signal_irreps(settings.lmax_signal)
@@ -320,8 +328,8 @@ def run_order_parameter(
         before={"loss": before["loss"], "vertex_error": before["vertex_error"]},
         after={"loss": after["loss"], "vertex_error": after["vertex_error"]},
         curie={
-            "before": _checked_curie(source.points, before_prediction, irreps_signal, source_group),
-            "after": _checked_curie(source.points, after_prediction, irreps_signal, source_group),
+            "before": _checked_curie(source.points, before_prediction, irreps_signal, source_group, matching),
+            "after": _checked_curie(source.points, after_prediction, irreps_signal, source_group, matching),
         },
         snapshots=snapshots,
         predictions={"before": before_prediction.numpy(), "after": after_prediction.numpy()},

@@ -11,6 +11,7 @@ breaks exactly the symmetry the target lacks.
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 
 from .._validation import as_points
-from ..analysis import BreakingAnalysis, breaking_analysis
+from ..analysis import BreakingAnalysis, breaking_analysis, deformation_decomposition
 from ..graph import edge_vectors, isolated_nodes, radius_graph
 from ..io import load_points
 from ..nn import RelaxedNetwork
@@ -38,6 +39,7 @@ __all__ = [
     "run_shapes",
     "ShapesResult",
     "VERTEX_TOLERANCE",
+    "matching_tolerance",
 ]
 
 
@@ -174,6 +176,9 @@ class ShapeSettings:
         What vertex ``i``'s signal encodes: the target vertex seen from the centroid
         (Hofgard et al. 2024) or its displacement from source vertex ``i`` (Smidt et al. 2021).
     epochs, lr, penalty, penalty_weight, seed : see :class:`~symbreak.train.TrainSettings`.
+    symmetry_tol : float
+        Tolerance of the point-group detection of both shapes, as a fraction of the
+        nearest-neighbour distance (:meth:`PointGroup.from_points`' ``tol``); raise it for noisy data.
     """
 
     lmax_signal: int = 2
@@ -188,8 +193,12 @@ class ShapeSettings:
     penalty: str = "norm"
     penalty_weight: float = 1e-6
     seed: int = 0
+    symmetry_tol: float = 0.1
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.symmetry_tol) and 0 < self.symmetry_tol < 0.5):
+            raise ValueError(f"symmetry_tol must be in (0, 0.5) (a fraction of the nearest-neighbour "
+                             f"distance), got {self.symmetry_tol!r}")
         if self.signal not in ("position", "displacement"):
             raise ValueError(f"signal must be 'position' or 'displacement', got {self.signal!r}")
         for name in ("lmax_signal", "lmax_sh", "lmax_relaxed"):
@@ -301,6 +310,9 @@ class ShapesResult(Result):
         ``"relaxed"`` and, with the baseline, ``"equivariant"``.
     breaking : BreakingAnalysis
         The θ of all layers named in the source's point group.
+    deformation : dict of str to float
+        Shares of the deformation itself (target − source displacements) in the real irreps
+        of the source's point group (:func:`~symbreak.analysis.deformation_decomposition`).
     """
 
     kind: ClassVar[str] = "shapes"
@@ -313,6 +325,7 @@ class ShapesResult(Result):
     cutoff: float
     models: dict[str, FittedModel]
     breaking: BreakingAnalysis
+    deformation: dict[str, float]
 
     @property
     def relaxed(self) -> FittedModel:
@@ -330,6 +343,7 @@ class ShapesResult(Result):
             "vertex_tolerance": VERTEX_TOLERANCE,
             "verdict": self.verdict,
             "breaking": self.breaking.to_dict(),
+            "deformation": self.deformation,
         }
 
     @property
@@ -360,6 +374,8 @@ class ShapesResult(Result):
                 if pseudo != "0":
                     lines.append(f"           pseudoscalar signal ∝ {pseudo}")
         lines.append(self.breaking.sentence)
+        lines.append(f"The deformation itself (target − source) in irreps of {self.source_group.name}: "
+                     + _shares_text(self.deformation, self.source_group.real_irrep_labels[0]))
         return "\n".join(lines)
 
     def figures(self, out_dir: str | Path) -> list[Path]:
@@ -397,11 +413,31 @@ def run_shapes(
     source = source if isinstance(source, Shape) else resolve_shape(source)
     target = target if isinstance(target, Shape) else resolve_shape(target)
     problem = ShapeProblem(source, target, settings)
-    source_group = PointGroup.from_points(source.points)
-    target_group = PointGroup.from_points(target.points)
+    source_group = PointGroup.from_points(source.points, tol=settings.symmetry_tol)
+    target_group = PointGroup.from_points(target.points, tol=settings.symmetry_tol)
     models = fit_models(
         problem, settings.train_settings(checkpoint_every), baseline=baseline, progress=progress,
         checkpoint_dir=checkpoint_dir, resume=resume,
     )
     breaking = breaking_analysis(models["relaxed"].thetas, source_group, target_group)
-    return ShapesResult(source, target, source_group, target_group, settings, problem.cutoff, models, breaking)
+    deformation = deformation_decomposition(source.points, target.points - source.points, source_group,
+                                            tol=matching_tolerance(source.points, settings.symmetry_tol))
+    return ShapesResult(source, target, source_group, target_group, settings, problem.cutoff, models, breaking,
+                        deformation)
+
+
+def matching_tolerance(points: np.ndarray, tol: float) -> float:
+    """``tol`` × the nearest-neighbour distance, as a fraction of the largest radius: the detection
+    tolerance of :meth:`PointGroup.from_points` in the units of :func:`~symbreak.analysis.vertex_permutations`."""
+    distances = np.linalg.norm(points[:, None] - points[None], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    return float(tol * distances.min() / max(np.linalg.norm(points, axis=1).max(), 1e-300))
+
+
+def _shares_text(shares: dict[str, float], trivial: str) -> str:
+    """``"Eg 100%"``, breaking irreps first (largest first), then the invariant part, named as such."""
+    shown = sorted(((k, v) for k, v in shares.items() if v >= 0.005 and k != trivial), key=lambda kv: -kv[1])
+    text = ", ".join(f"{k} {v:.0%}" for k, v in shown) or "nothing breaks the symmetry"
+    if shares.get(trivial, 0.0) >= 0.005:
+        text += f"; invariant part ({trivial}, breaks nothing) {shares[trivial]:.0%}"
+    return text

@@ -13,6 +13,7 @@ from ._checkpoint import (
     atomic_write_bytes,
     atomic_write_text,
     read_checkpoint,
+    remove_stale_temporaries,
 )
 from ._loop import train
 from ._result import NUMERICAL_ZERO, STOP_REASONS, Convergence, TrainResult, diagnose_convergence
@@ -28,6 +29,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "read_checkpoint",
+    "remove_stale_temporaries",
     "CHECKPOINT_FORMAT",
     "CHECKPOINT_VERSION",
     "MAX_EPOCHS",

@@ -201,3 +201,149 @@ def test_frozen_parameters_do_not_move():
     before = frozen.weight.clone()
     train(model, [None], loss, TrainSettings(epochs=5, penalty_weight=1.0), progress=False)
     assert torch.equal(frozen.weight, before)
+
+
+def _tiny_checkpoint(folder):
+    model, batches = tiny.problem()
+    settings = TrainSettings(epochs=3, checkpoint_every=1)
+    train(model, batches, tiny.loss, settings, checkpoint=folder / "run.pt", progress=False)
+    return model, batches, settings
+
+
+class _Unpicklable:
+    """Unpickling it would create a file: the marker that a loader ran foreign code."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.mark.parametrize("kind", ["truncated", "random", "empty", "foreign dict", "list", "arbitrary pickle",
+                                  "old version", "missing key", "wrong type", "folder"])
+def test_bad_checkpoints_are_refused_in_one_line_naming_the_file(tmp_path, kind):
+    model, batches, settings = _tiny_checkpoint(tmp_path)
+    path = tmp_path / "run.pt"
+    good = torch.load(path, weights_only=True)
+    marker = tmp_path / "foreign-code-ran"
+    if kind == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif kind == "random":
+        path.write_bytes(torch.randint(0, 256, (4096,), generator=torch.Generator().manual_seed(0),
+                                       dtype=torch.uint8).numpy().tobytes())
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "foreign dict":
+        torch.save({"state_dict": model.state_dict(), "epoch": 3}, path)
+    elif kind == "list":
+        torch.save([torch.zeros(2)], path)
+    elif kind == "arbitrary pickle":
+        path.write_bytes(pickle.dumps({"format": CHECKPOINT_FORMAT, "payload": _Unpicklable(marker)}, protocol=2))
+    elif kind == "old version":
+        torch.save({**good, "version": CHECKPOINT_VERSION - 1}, path)
+    elif kind == "missing key":
+        torch.save({k: v for k, v in good.items() if k != "optimizers"}, path)
+    elif kind == "wrong type":
+        torch.save({**good, "epoch": "two"}, path)
+    elif kind == "folder":
+        path.unlink()
+        path.mkdir()
+    with pytest.raises(ValueError) as error:
+        train(model, batches, tiny.loss, settings, checkpoint=path, resume=True, progress=False)
+    message = str(error.value)
+    assert str(path) in message and "\n" not in message, message
+    assert "expected" in message, message
+    assert not marker.exists()
+    if kind == "arbitrary pickle":
+        assert "Unsupported global" in message and "builtins.open" in message
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path):
+    _tiny_checkpoint(tmp_path)
+    model, loss = toy_problem()
+    with pytest.raises(ValueError, match="other settings|another model"):
+        train(model, [None], loss, TrainSettings(epochs=3, checkpoint_every=1), checkpoint=tmp_path / "run.pt",
+              resume=True, progress=False)
+
+
+def test_unwritable_checkpoint_location_is_refused_before_training(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    model, batches = tiny.problem()
+    calls = []
+
+    def counting_loss(model, batch):
+        calls.append(1)
+        return tiny.loss(model, batch)
+
+    with pytest.raises(ValueError, match="cannot create the checkpoint folder .*a-file.*expected a writable folder"):
+        train(model, batches, counting_loss, TrainSettings(epochs=2), checkpoint=blocker / "sub" / "run.pt",
+              progress=False)
+    with pytest.raises(ValueError, match="is a folder; expected the path of a file"):
+        train(model, batches, counting_loss, TrainSettings(epochs=2), checkpoint=tmp_path, progress=False)
+    assert calls == []
+
+
+def test_stale_temporaries_of_a_killed_save_are_removed_and_others_kept(tmp_path):
+    model, batches, settings = _tiny_checkpoint(tmp_path)
+    stale = tmp_path / ".run.pt.12345.deadbeef.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    other = tmp_path / ".notes.txt.1.ab.tmp"
+    other.write_text("someone else's")
+    train(model, batches, tiny.loss, settings, checkpoint=tmp_path / "run.pt", resume=True, progress=False)
+    assert not stale.exists() and other.exists()
+
+
+def test_atomic_write_text_replaces_whole_files(tmp_path):
+    from symbreak.train import atomic_write_text
+
+    target = tmp_path / "deep" / "report.json"
+    atomic_write_text('{"a": 1}', target)
+    atomic_write_text('{"b": 2}', target)
+    assert target.read_text() == '{"b": 2}'
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.json"]
+
+
+def test_a_run_stopped_too_early_is_not_converged_and_one_at_its_plateau_is():
+    settings = TrainSettings(epochs=20, lr=1e-2, schedule="constant")
+    model, batches = tiny.problem()
+    early = train(model, batches[:1], tiny.loss, settings, progress=False)
+    assert early.stopped == "epochs"
+    assert not early.converged
+    assert "still fell" in early.convergence_reason and "at most 1 % allowed" in early.convergence_reason
+    assert early.convergence.recent_decrease > settings.convergence_tolerance
+
+    settings = TrainSettings(epochs=3000, lr=1e-1, schedule="constant", plateau_window=50, plateau_tolerance=1e-6)
+    model, batches = tiny.problem()
+    long = train(model, batches[:1], tiny.loss, settings, progress=False)
+    assert long.stopped == "plateau" and long.epochs_run < 3000
+    assert long.converged, long.convergence_reason
+    # judged on its own by the 10 % rule as well, not only because the plateau stopped it
+    assert diagnose_convergence(long.history["loss"]).converged
+    assert long.convergence.to_dict()["converged"] is True
+
+
+def test_target_loss_stops_the_run():
+    model, batches = tiny.problem()
+    free = train(model, batches, tiny.loss, TrainSettings(epochs=30, lr=3e-2), progress=False)
+    target = free.history["loss"][9]
+    model, batches = tiny.problem()
+    result = train(model, batches, tiny.loss, TrainSettings(epochs=30, lr=3e-2, target_loss=target), progress=False)
+    first = next(i for i, value in enumerate(free.history["loss"]) if value <= target)
+    assert result.stopped == "target_loss" and result.epochs_run == first + 1
+    assert result.converged and "target loss" in result.convergence_reason
+
+
+@pytest.mark.parametrize(
+    "losses, converged, words",
+    [
+        ([math.exp(-0.1 * i) for i in range(100)], False, "still fell"),
+        ([1.0 + math.exp(-i) for i in range(100)], True, "converged"),
+        ([1.0, 0.5, 0.4], False, "too few"),
+        ([1.0] + [1e-14 * 0.5**i for i in range(50)], True, "below 1e-12"),
+    ],
+)
+def test_convergence_diagnosis_rules(losses, converged, words):
+    diagnosis = diagnose_convergence(losses)
+    assert diagnosis.converged is converged and words in diagnosis.reason, diagnosis.reason

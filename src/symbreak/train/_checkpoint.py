@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import warnings
 from pathlib import Path
 from typing import Any, Callable, BinaryIO
 
@@ -161,8 +162,13 @@ def ensure_writable(path: str | Path) -> None:
 
 
 def _one_line(error: BaseException) -> str:
-    """First line of an exception, shortened: torch's load errors span dozens of lines."""
-    text = str(error).strip().splitlines()
+    """The telling line of an exception, shortened: torch's load errors span dozens of lines
+    and open with advice about ``weights_only`` that does not apply here."""
+    message = str(error)
+    marker = "WeightsUnpickler error:"
+    if marker in message:  # the refusal itself, e.g. "Unsupported global: GLOBAL builtins.open"
+        message = message.split(marker, 1)[1]
+    text = [line.strip() for line in message.strip().splitlines() if line.strip()]
     first = text[0] if text else ""
     if len(first) > 160:
         first = first[:157] + "..."
@@ -186,9 +192,14 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ValueError(f"checkpoint {path} is not a file; {expected}")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about foreign pickle protocols before refusing them
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # any failure of the reader: corrupted, truncated, unsafe, foreign
-        raise ValueError(f"cannot read checkpoint {path} ({_one_line(error)}); {expected}") from None
+        raise ValueError(
+            f"cannot read checkpoint {path}: corrupted, truncated, or holding more than tensors and "
+            f"plain data ({_one_line(error)}); {expected}"
+        ) from None
     if not isinstance(state, dict):
         raise ValueError(f"checkpoint {path} holds a {type(state).__name__}, not a dictionary; {expected}")
     if state.get("format") != CHECKPOINT_FORMAT:

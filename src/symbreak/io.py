@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._atomic import atomic_write_text
 from ._validation import as_points
 
 __all__ = ["load_points", "atomic_write_text", "write_json"]
@@ -71,15 +71,6 @@ def _read_table(path: Path) -> np.ndarray:
     return np.array(rows)
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-
-
 def write_json(path: str | Path, data: Any) -> None:
     """Atomic, indented JSON."""
-    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+    atomic_write_text(json.dumps(data, indent=2) + "\n", path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Sequence
 
@@ -12,6 +11,7 @@ import torch
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from ._atomic import atomic_write
 from .signals import evaluate_signal, format_polynomial
 
 __all__ = ["new_figure", "save_figure", "plot_loss_curves", "plot_sphere_signals", "plot_shapes", "plot_vertex_signals"]
@@ -24,12 +24,10 @@ def new_figure(**kwargs) -> Figure:
 
 
 def save_figure(figure: Figure, path: str | Path) -> Path:
-    """Save atomically (temporary file, then rename) and close the figure."""
+    """Save atomically (never half a file); the format follows the suffix (PNG by default)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    figure.savefig(temporary, format=path.suffix.lstrip(".") or "png", dpi=130, bbox_inches="tight")
-    os.replace(temporary, path)
+    atomic_write(path, lambda handle: figure.savefig(handle, format=path.suffix.lstrip(".") or "png",
+                                                     dpi=130, bbox_inches="tight"))
     return path
 
 

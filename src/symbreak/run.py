@@ -16,7 +16,7 @@ import torch
 from .theta import Theta, theta_report, thetas_of
 from .train import TrainResult, TrainSettings, train
 
-__all__ = ["Task", "FittedModel", "fit_models", "MODEL_LABELS"]
+__all__ = ["Task", "FittedModel", "fit_models", "convergence_notes", "MODEL_LABELS"]
 
 MODEL_LABELS = {True: "relaxed", False: "equivariant"}
 
@@ -67,7 +67,8 @@ class FittedModel:
     def to_dict(self) -> dict[str, Any]:
         """JSON entry: the metrics, ``best_epoch``, ``seconds``, ``history`` and (relaxed) ``theta``."""
         entry = {**self.metrics, "best_epoch": self.training.best_epoch, "seconds": self.training.seconds,
-                 "history": self.history}
+                 "history": self.history, "epochs_run": self.training.epochs_run,
+                 "stopped": self.training.stopped, "convergence": self.training.convergence.to_dict()}
         if self.thetas:
             entry["theta"] = theta_report(self.thetas)
         return entry
@@ -107,3 +108,9 @@ def fit_models(
         )
         fitted[label] = FittedModel(label, model, result, task.evaluate(model), thetas_of(model))
     return fitted
+
+
+def convergence_notes(models: dict[str, FittedModel]) -> list[str]:
+    """One line per model whose training did not converge, with the reason and what to do."""
+    return [f"{label} training has NOT converged: {fitted.training.convergence.reason}"
+            for label, fitted in models.items() if not fitted.training.converged]

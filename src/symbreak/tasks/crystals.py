@@ -33,7 +33,7 @@ from ..nn import RelaxedNetwork
 from ..periodic import periodic_edge_vectors, periodic_radius_graph
 from ..structures import StructureMatch, load_structure, match_structures
 from ..results import Result, fit_verdict
-from ..run import FittedModel, fit_models
+from ..run import FittedModel, convergence_notes, fit_models
 from ..theta import thetas_of
 from ..train import TrainSettings
 
@@ -361,7 +361,8 @@ class CrystalResult(Result):
         }
 
     def summary(self) -> str:
-        return "\n".join([crystal_summary(self.to_dict()), self.verdict, self.breaking["sentence"]])
+        return "\n".join([crystal_summary(self.to_dict()), self.verdict, *convergence_notes(self.models),
+                          self.breaking["sentence"]])
 
     def figures(self, out_dir: str | Path) -> list[Path]:
         from ..plot import plot_loss_curves

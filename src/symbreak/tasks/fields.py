@@ -33,7 +33,7 @@ from ..graph import self_loops
 from ..io import write_json
 from ..nn import RelaxedNetwork
 from ..results import Result, fit_verdict
-from ..run import FittedModel, fit_models
+from ..run import FittedModel, convergence_notes, fit_models
 from ..train import TrainSettings
 from .fields_plot import plot_fields
 from .fields_readout import probe_fields, read_fields
@@ -370,7 +370,8 @@ class FieldsResult(Result):
         line = f"training MSE / mean squared force: relaxed {self.models['relaxed'].metrics['mse_relative']:.1e}"
         if "equivariant" in self.models:
             line += f", equivariant {self.models['equivariant'].metrics['mse_relative']:.1e}"
-        return "[bold]fields read out of the relaxed weights[/]\n" + table + "\n" + line + "\n" + self.verdict
+        return "\n".join(["[bold]fields read out of the relaxed weights[/]", table, line, self.verdict,
+                          *convergence_notes(self.models)])
 
     def figures(self, out_dir: str | Path) -> list[Path]:
         return plot_fields(self.to_dict(), out_dir)

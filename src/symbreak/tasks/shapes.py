@@ -26,7 +26,7 @@ from ..nn import RelaxedNetwork
 from ..signals import points_to_signals, signal_irreps, signals_to_points
 from ..symmetry import PointGroup
 from ..results import Result, fit_verdict, format_number
-from ..run import FittedModel, fit_models
+from ..run import FittedModel, convergence_notes, fit_models
 from ..train import TrainSettings
 
 __all__ = [
@@ -362,7 +362,7 @@ class ShapesResult(Result):
                                             enumerate(zip(row, widths))) for row in rows)
         lines = [f"\n[bold]symbreak shapes: {self.source.name} → {self.target.name}[/] "
                  f"({len(self.source.points)} points; point groups {self.source_group.name} → "
-                 f"{self.target_group.name})", table, self.verdict,
+                 f"{self.target_group.name})", table, self.verdict, *convergence_notes(self.models),
                  "[bold]Learned symmetry breaking[/] (θ blocks other than 0e; signal with the 0e background removed):"]
         for index, theta in enumerate(self.relaxed.thetas):
             norms = theta.breaking_norms(relative=1e-3)

@@ -35,6 +35,7 @@ from ..structures import StructureMatch, load_structure, match_structures
 from ..results import Result, fit_verdict
 from ..run import FittedModel, convergence_notes, fit_models
 from ..theta import thetas_of
+from ..translations import k_zero_part, translation_permutations
 from ..train import TrainSettings
 
 __all__ = ["CrystalSettings", "CrystalProblem", "CrystalResult", "run_crystal", "analyse_breaking", "plot_crystal", "crystal_summary"]
@@ -282,6 +283,10 @@ def _structure_entry(atoms, symprec: float) -> dict[str, Any]:
     }
 
 
+ZONE_BOUNDARY_TOLERANCE = 0.01
+"""Share of the squared displacements at k ≠ 0 above which the result says the order parameter
+is out of reach of a θ shared by all atoms."""
+
 DISPLACEMENT_TOLERANCE = 0.01
 """A model fits when its largest displacement error is at most this fraction of the target's
 largest displacement."""
@@ -316,6 +321,20 @@ class CrystalResult(Result):
     models: dict[str, FittedModel]
     breaking: dict[str, Any]
     seconds: float
+    k_zero_share: float = 1.0
+
+    @property
+    def out_of_reach(self) -> str | None:
+        """Why part of the distortion is out of reach of a shared θ (``None`` if it is all at k = 0)."""
+        outside = 1.0 - self.k_zero_share
+        if outside <= ZONE_BOUNDARY_TOLERANCE:
+            return None
+        return (f"{outside:.0%} of the distortion (by squared amplitude) is NOT at k = 0: it changes between "
+                "cells of the source's lattice, so its order parameter lies on the Brillouin-zone boundary "
+                "(e.g. octahedral tilts at R or M), not at Γ. A relaxed network whose θ is shared by all "
+                "atoms cannot express it: the fit below can only reach the k = 0 part "
+                f"({self.k_zero_share:.0%}), and the irreps named below describe that part only. "
+                "Zone-boundary order parameters need θ that varies between cells (not in symbreak yet).")
 
     @property
     def relative_errors(self) -> dict[str, float]:
@@ -356,12 +375,15 @@ class CrystalResult(Result):
             "breaking": self.breaking,
             "checks": self.checks,
             "displacement_tolerance": DISPLACEMENT_TOLERANCE,
+            "k_zero_share": self.k_zero_share,
+            "out_of_reach": self.out_of_reach,
             "verdict": self.verdict,
             "seconds": self.seconds,
         }
 
     def summary(self) -> str:
-        return "\n".join([crystal_summary(self.to_dict()), self.verdict, *convergence_notes(self.models),
+        reach = [f"[bold red]Out of reach:[/] {self.out_of_reach}"] if self.out_of_reach else []
+        return "\n".join([crystal_summary(self.to_dict()), *reach, self.verdict, *convergence_notes(self.models),
                           self.breaking["sentence"]])
 
     def figures(self, out_dir: str | Path) -> list[Path]:
@@ -419,7 +441,18 @@ def run_crystal(
         models=models,
         breaking=analyse_breaking(models["relaxed"].model, match, settings),
         seconds=time.perf_counter() - started,
+        k_zero_share=_k_zero_share(match, settings.symprec),
     )
+
+
+def _k_zero_share(match: StructureMatch, symprec: float) -> float:
+    """Share of the squared displacements that every pure translation of the source keeps (k = 0)."""
+    displacements = np.asarray(match.displacements, dtype=np.float64)
+    total = float(np.sum(displacements**2))
+    if total == 0:
+        return 1.0
+    periodic = k_zero_part(displacements, translation_permutations(match.source, symprec))
+    return float(np.sum(periodic**2) / total)
 
 
 # ----------------------------------------------------------------------------- figure

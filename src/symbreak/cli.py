@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
 
 # Options shared by the training commands (one definition, same help everywhere).
 BASELINE = typer.Option(True, help="Also train the equivariant baseline.")

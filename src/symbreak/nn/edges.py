@@ -100,6 +100,11 @@ def average_num_neighbors(
     >>> average_num_neighbors([(torch.tensor([[0], [1]]), 2), (torch.zeros(2, 5, dtype=torch.long), 3)])
     1.2
     """
+    if num_nodes is None and hasattr(graphs, "shape"):
+        raise ValueError(
+            "got one edge_index without num_nodes: call average_num_neighbors(edge_index, num_nodes), "
+            "or pass a dataset as an iterable of (edge_index, num_nodes) pairs"
+        )
     pairs = [(graphs, num_nodes)] if num_nodes is not None else graphs
     total_edges = total_nodes = 0
     for index, pair in enumerate(pairs):

@@ -5,9 +5,12 @@ The layers are in :mod:`symbreak.nn`, the experiments in :mod:`symbreak.tasks`.
 
 from .graph import edge_vectors, radius_graph, self_loops
 from .nn import (
+    EdgeEncoding,
     RelaxedConvolution,
+    RelaxedFilter,
     RelaxedNetwork,
     RelaxedWeights,
+    average_num_neighbors,
     equivariance_error,
     relaxed_weight_penalty,
 )
@@ -17,11 +20,14 @@ from .train import TrainResult, TrainSettings, train
 __version__ = "0.1.0"
 
 __all__ = [
+    "EdgeEncoding",
     "RelaxedConvolution",
+    "RelaxedFilter",
     "RelaxedNetwork",
     "RelaxedWeights",
     "TrainResult",
     "TrainSettings",
+    "average_num_neighbors",
     "edge_vectors",
     "equivariance_error",
     "points_to_signals",

@@ -1,8 +1,9 @@
 """Relaxed and plain equivariant layers and networks."""
 
 from .breaking_parameter import BreakingParameter
-from .checks import equivariance_error, random_orthogonal
+from .checks import equivariance_error, float64_copy, random_orthogonal, wigner_d
 from .convolution import RelaxedConvolution
+from .edges import EdgeEncoding, average_num_neighbors
 from .learnable_input import LearnableInput, breaking_subspace
 from .network import RelaxedNetwork
 from .radial import RadialBasis, smooth_cutoff
@@ -12,10 +13,14 @@ from .relaxed_weights import RelaxedWeights, default_relaxed_irreps
 
 __all__ = [
     "BreakingParameter",
+    "EdgeEncoding",
+    "average_num_neighbors",
     "LearnableInput",
     "breaking_subspace",
     "equivariance_error",
+    "float64_copy",
     "random_orthogonal",
+    "wigner_d",
     "PENALTIES",
     "RelaxedNetwork",
     "relaxed_weight_penalty",

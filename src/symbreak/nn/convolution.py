@@ -8,7 +8,8 @@ import torch
 from e3nn import o3
 from e3nn.nn import FullyConnectedNet
 
-from .._validation import as_irreps, as_sh_irreps
+from .._validation import as_irreps
+from .edges import EdgeEncoding
 from .radial import RadialBasis
 from .relaxed_filter import RelaxedFilter, default_filter_irreps
 
@@ -19,7 +20,7 @@ class RelaxedConvolution(torch.nn.Module):
     r"""Relaxed E(3) graph convolution of Hofgard et al. (2024), eq. 6.
 
     .. math::
-        f'_i = L_{\mathrm{self}}(f_i) + \frac{1}{\sqrt{z}} \sum_{j \in N(i)}
+        f'_i = L_{\mathrm{self}}(f_i, a_i) + \frac{1}{\sqrt{z}} \sum_{j \in N(i)}
                L_{\mathrm{out}}\!\left( L_{\mathrm{in}}(f_j) \otimes_{W(|r_{ij}|)}
                \big(\theta \otimes Y(\hat r_{ij})\big) \right)
 
@@ -29,6 +30,11 @@ class RelaxedConvolution(torch.nn.Module):
     neighbours and :math:`L` equivariant linear maps. The main tensor product couples
     channel ``u`` of :math:`f_j` with the filter (e3nn ``"uvu"`` paths).
 
+    The self-interaction :math:`L_{\mathrm{self}}` is a linear map of :math:`f_i`, or,
+    with ``irreps_node_attr`` (e.g. a species one-hot ``"Nx0e"``), a fully connected
+    tensor product :math:`f_i \otimes a_i` of the features with the node attributes,
+    as in NequIP's self-connection.
+
     θ are the relaxed weights (:class:`~symbreak.nn.RelaxedWeights`), shared by all
     edges and channels, initialised to :math:`\theta^{0e}=1`: the layer starts
     equivariant and is equivariant for all inputs iff θ is a scalar (Proposition 4.1).
@@ -37,6 +43,11 @@ class RelaxedConvolution(torch.nn.Module):
 
     With ``irreps_relaxed=None`` the filter is :math:`Y` itself: the plain
     equivariant convolution (eqs. 2-4), which shares all other code.
+
+    It drops into a NequIP/MACE-style model as an interaction block: the edge
+    harmonics (``edge_sh``) and radial embedding (``edge_embedding``) can be computed
+    once per forward pass (:class:`~symbreak.nn.EdgeEncoding`) and passed to every
+    layer; conventions are in ``docs/layer.md``.
 
     Parameters
     ----------
@@ -52,6 +63,9 @@ class RelaxedConvolution(torch.nn.Module):
         harmonics with both parities (so pseudo-tensor breaking can reach the
         features); ``irreps_filter=irreps_sh`` makes the main tensor product exactly
         the plain layer's. Ignored (must be ``None``) for the plain layer.
+    irreps_node_attr : str or o3.Irreps, optional
+        Irreps of the node attributes :math:`a_i` (``None``: no attributes). Needs
+        ``self_connection=True``: the attributes enter through the self-interaction.
     cutoff : float
         Radial cutoff :math:`r_c`; edges longer than it get zero weight.
     num_basis : int
@@ -61,11 +75,13 @@ class RelaxedConvolution(torch.nn.Module):
     radial_layers : int
         Number of hidden layers of the radial MLP.
     avg_num_neighbors : float or None
-        :math:`z`. ``None`` uses the mean in-degree of the graph of each call
-        (``E / N``): convenient, but then the output of a node depends on the size
-        of the graph it is batched with. Set a number for production models.
+        :math:`z`, a fixed number (compute it once from the training graphs with
+        :func:`~symbreak.nn.average_num_neighbors`). ``None`` means no
+        normalisation, :math:`z = 1` (as in NequIP). It is never taken from the
+        graph of the current call, so a node's output does not depend on what it is
+        batched with.
     self_connection : bool
-        Add the linear self-interaction :math:`L_{\mathrm{self}}(f_i)`.
+        Add the self-interaction :math:`L_{\mathrm{self}}`.
 
     Notes
     -----
@@ -81,6 +97,7 @@ class RelaxedConvolution(torch.nn.Module):
         irreps_relaxed: str | o3.Irreps | int | None = None,
         *,
         irreps_filter: str | o3.Irreps | None = None,
+        irreps_node_attr: str | o3.Irreps | None = None,
         cutoff: float = 2.0,
         num_basis: int = 10,
         radial_neurons: int = 32,
@@ -91,10 +108,20 @@ class RelaxedConvolution(torch.nn.Module):
         super().__init__()
         self.irreps_in = as_irreps(irreps_in, "irreps_in")
         self.irreps_out = as_irreps(irreps_out, "irreps_out")
-        self.irreps_sh = as_sh_irreps(irreps_sh)
-        if avg_num_neighbors is not None and not avg_num_neighbors > 0:
-            raise ValueError(f"avg_num_neighbors must be > 0 or None, got {avg_num_neighbors!r}")
+        self.edge_encoding = EdgeEncoding(irreps_sh, cutoff, num_basis)
+        self.irreps_sh = self.edge_encoding.irreps_sh
+        if avg_num_neighbors is not None and not (
+            isinstance(avg_num_neighbors, (int, float)) and avg_num_neighbors > 0
+        ):
+            raise ValueError(
+                f"avg_num_neighbors must be a number > 0 or None (no normalisation), got {avg_num_neighbors!r}"
+            )
         self.avg_num_neighbors = avg_num_neighbors
+        # plain Python numbers, read in forward: torch.compile then traces no Irreps
+        self._norm = 1.0 / math.sqrt(avg_num_neighbors) if avg_num_neighbors is not None else 1.0
+        self._dim_in = int(self.irreps_in.dim)
+        self._dim_sh = int(self.irreps_sh.dim)
+        self._num_basis = int(num_basis)
 
         if irreps_relaxed is None:
             if irreps_filter is not None:
@@ -107,16 +134,47 @@ class RelaxedConvolution(torch.nn.Module):
             self.irreps_filter = as_irreps(irreps_filter, "irreps_filter")
             self.relaxed_filter = RelaxedFilter(irreps_relaxed, self.irreps_sh, self.irreps_filter)
 
-        self.sh = o3.SphericalHarmonics(self.irreps_sh, normalize=False, normalization="component")
         self.linear_in = o3.Linear(self.irreps_in, self.irreps_in)
         self.tp, irreps_mid = _uvu_tensor_product(self.irreps_in, self.irreps_filter, self.irreps_out)
         self.linear_out = o3.Linear(irreps_mid, self.irreps_out)
-        self.self_connection = o3.Linear(self.irreps_in, self.irreps_out) if self_connection else None
-        self.radial_basis = RadialBasis(cutoff, num_basis)
+
+        if irreps_node_attr is None:
+            self.irreps_node_attr = None
+            self._dim_attr = 0
+            self.self_connection = o3.Linear(self.irreps_in, self.irreps_out) if self_connection else None
+        else:
+            self.irreps_node_attr = as_irreps(irreps_node_attr, "irreps_node_attr")
+            self._dim_attr = int(self.irreps_node_attr.dim)
+            if not self_connection:
+                raise ValueError(
+                    "irreps_node_attr needs self_connection=True: node attributes enter through "
+                    "the self-interaction f_i ⊗ a_i"
+                )
+            if not any(
+                ir in ir_in * ir_attr
+                for _, ir_in in self.irreps_in for _, ir_attr in self.irreps_node_attr for _, ir in self.irreps_out
+            ):
+                raise ValueError(
+                    f"no path from node features {self.irreps_in} ⊗ node attributes "
+                    f"{self.irreps_node_attr} reaches {self.irreps_out}"
+                )
+            self.self_connection = o3.FullyConnectedTensorProduct(
+                self.irreps_in, self.irreps_node_attr, self.irreps_out
+            )
         self.radial = FullyConnectedNet(
             [num_basis] + radial_layers * [radial_neurons] + [self.tp.weight_numel],
             torch.nn.functional.silu,
         )
+
+    @property
+    def sh(self) -> o3.SphericalHarmonics:
+        """The e3nn spherical harmonics module of :attr:`edge_encoding`."""
+        return self.edge_encoding.sh
+
+    @property
+    def radial_basis(self) -> RadialBasis:
+        """The radial basis of :attr:`edge_encoding`."""
+        return self.edge_encoding.radial_basis
 
     @property
     def relaxed(self) -> bool:
@@ -130,19 +188,29 @@ class RelaxedConvolution(torch.nn.Module):
 
     def edge_filter(self, edge_vec: torch.Tensor) -> torch.Tensor:
         r"""Filter of every edge: :math:`\theta\otimes Y(\hat r)` (or Y), ``(E, dim_filter)``."""
-        length = edge_vec.norm(dim=-1, keepdim=True)
-        # r / |r| with 0/0 -> 0: the harmonics (homogeneous polynomials here) of the
-        # zero vector are then 1 for l = 0 and 0 otherwise, without NaN gradients.
-        unit = edge_vec / torch.where(length > 0, length, torch.ones_like(length))
-        sh = self.sh(unit)  # (E, dim_sh)
+        return self.filter_from_sh(self.edge_encoding.spherical_harmonics(edge_vec))
+
+    def filter_from_sh(self, edge_sh: torch.Tensor) -> torch.Tensor:
+        r"""Filter :math:`\theta\otimes Y` (or Y) from the harmonics ``(E, dim_sh)``."""
         if self.relaxed_filter is None:
-            return sh
-        return self.relaxed_filter(sh)
+            return edge_sh
+        return self.relaxed_filter(edge_sh)
 
     def forward(
-        self, node_features: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor
+        self,
+        node_features: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_vec: torch.Tensor | None = None,
+        *,
+        node_attrs: torch.Tensor | None = None,
+        edge_sh: torch.Tensor | None = None,
+        edge_embedding: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Convolve.
+        r"""Convolve.
+
+        Edge convention: ``edge_index[0]`` is the source :math:`j` (sender),
+        ``edge_index[1]`` the target :math:`i` (receiver), and
+        ``edge_vec`` :math:`= x_j - x_i` (plus the periodic image shift, if any).
 
         Parameters
         ----------
@@ -150,34 +218,68 @@ class RelaxedConvolution(torch.nn.Module):
         edge_index : torch.LongTensor, shape ``(2, E)``
             ``(source j, target i)``: messages flow from ``edge_index[0]`` to
             ``edge_index[1]``.
-        edge_vec : torch.Tensor, shape ``(E, 3)``
-            ``x[source] - x[target]`` (plus the periodic image shift if any).
+        edge_vec : torch.Tensor, shape ``(E, 3)``, optional
+            :math:`x_j - x_i`. Needed unless both ``edge_sh`` and ``edge_embedding``
+            are given.
+        node_attrs : torch.Tensor, shape ``(N, irreps_node_attr.dim)``, optional
+            Node attributes; required iff the layer was built with ``irreps_node_attr``.
+        edge_sh : torch.Tensor, shape ``(E, irreps_sh.dim)``, optional
+            Precomputed :math:`Y(\hat r_{ij})` ("component" normalisation, of the
+            unit vector); see :class:`EdgeEncoding`. Not recomputed when given.
+        edge_embedding : torch.Tensor, shape ``(E, num_basis)``, optional
+            Precomputed radial basis :math:`B(|r_{ij}|)` that feeds the radial MLP.
 
         Returns
         -------
         torch.Tensor, shape ``(N, irreps_out.dim)``
         """
-        _check_inputs(node_features, edge_index, edge_vec, self.irreps_in.dim)
-        source, target = edge_index
-        num_nodes = node_features.shape[0]
+        _check_inputs(node_features, edge_index, self._dim_in)
+        num_edges = edge_index.shape[1]
+        if edge_sh is None or edge_embedding is None:
+            if edge_vec is None:
+                raise ValueError("edge_vec is required unless both edge_sh and edge_embedding are given")
+            _check_edge_tensor(edge_vec, "edge_vec", num_edges, 3)
+        if edge_sh is None:
+            edge_sh = self.edge_encoding.spherical_harmonics(edge_vec)
+        else:
+            _check_edge_tensor(edge_sh, "edge_sh", num_edges, self._dim_sh)
+        if edge_embedding is None:
+            edge_embedding = self.edge_encoding.radial_embedding(edge_vec)
+        else:
+            _check_edge_tensor(edge_embedding, "edge_embedding", num_edges, self._num_basis)
+        if self.irreps_node_attr is None:
+            if node_attrs is not None:
+                raise ValueError(
+                    "node_attrs given, but the layer was built without irreps_node_attr; "
+                    "build it with irreps_node_attr=... to use node attributes"
+                )
+        elif node_attrs is None:
+            raise ValueError(f"node_attrs of shape (N, {self._dim_attr}) required: the layer has irreps_node_attr")
+        elif node_attrs.dim() != 2 or node_attrs.shape[0] != node_features.shape[0] or node_attrs.shape[1] != self._dim_attr:
+            raise ValueError(
+                f"node_attrs must have shape ({node_features.shape[0]}, {self._dim_attr}), "
+                f"got {tuple(node_attrs.shape)}"
+            )
 
-        edge_weights = self.radial(self.radial_basis(edge_vec.norm(dim=-1)))  # (E, weight_numel)
+        source, target = edge_index[0], edge_index[1]
+        edge_weights = self.radial(edge_embedding)  # (E, weight_numel)
         features = self.linear_in(node_features)
-        messages = self.tp(features[source], self.edge_filter(edge_vec), edge_weights)
-        summed = messages.new_zeros(num_nodes, messages.shape[1]).index_add_(0, target, messages)
-        z = self.avg_num_neighbors
-        if z is None:
-            z = max(edge_index.shape[1] / max(num_nodes, 1), 1.0)
-        out = self.linear_out(summed / math.sqrt(z))
+        messages = self.tp(features[source], self.filter_from_sh(edge_sh), edge_weights)
+        summed = messages.new_zeros(node_features.shape[0], messages.shape[1]).index_add_(0, target, messages)
+        out = self.linear_out(summed * self._norm)
         if self.self_connection is not None:
-            out = out + self.self_connection(node_features)
+            if node_attrs is None:
+                out = out + self.self_connection(node_features)
+            else:
+                out = out + self.self_connection(node_features, node_attrs)
         return out
 
     def extra_repr(self) -> str:
         relaxed = self.relaxed_weights.irreps if self.relaxed else None
+        attrs = f", node_attr={self.irreps_node_attr}" if self.irreps_node_attr is not None else ""
         return (
             f"{self.irreps_in} -> {self.irreps_out}, sh={self.irreps_sh}, "
-            f"filter={self.irreps_filter}, relaxed={relaxed}"
+            f"filter={self.irreps_filter}, relaxed={relaxed}{attrs}, avg_num_neighbors={self.avg_num_neighbors}"
         )
 
 
@@ -209,18 +311,19 @@ def _uvu_tensor_product(
     return tp, irreps_mid
 
 
-def _check_inputs(
-    node_features: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor, dim_in: int
-) -> None:
+def _check_inputs(node_features: torch.Tensor, edge_index: torch.Tensor, dim_in: int) -> None:
     if node_features.dim() != 2 or node_features.shape[1] != dim_in:
         raise ValueError(
             f"node_features must have shape (N, {dim_in}), got {tuple(node_features.shape)}"
         )
     if edge_index.dim() != 2 or edge_index.shape[0] != 2:
         raise ValueError(f"edge_index must have shape (2, E), got {tuple(edge_index.shape)}")
-    if edge_vec.shape != (edge_index.shape[1], 3):
-        raise ValueError(
-            f"edge_vec must have shape (E, 3) = ({edge_index.shape[1]}, 3), got {tuple(edge_vec.shape)}"
-        )
     if edge_index.dtype not in (torch.int64, torch.int32):
         raise ValueError(f"edge_index must be an integer tensor, got {edge_index.dtype}")
+
+
+def _check_edge_tensor(tensor: torch.Tensor, name: str, num_edges: int, dim: int) -> None:
+    if tensor.dim() != 2 or tensor.shape[0] != num_edges or tensor.shape[1] != dim:
+        raise ValueError(
+            f"{name} must have shape (E, {dim}) = ({num_edges}, {dim}), got {tuple(tensor.shape)}"
+        )

@@ -8,6 +8,7 @@ from e3nn.nn import Gate
 
 from .._validation import as_irreps, as_sh_irreps
 from .convolution import RelaxedConvolution
+from .edges import EdgeEncoding
 from .relaxed_filter import default_filter_irreps
 from .relaxed_weights import RelaxedWeights
 
@@ -38,7 +39,9 @@ class RelaxedNetwork(torch.nn.Module):
         Number of convolutions (>= 1).
     **conv_kwargs
         Keyword arguments of :class:`RelaxedConvolution` (``cutoff``,
-        ``num_basis``, ``radial_neurons``, ``avg_num_neighbors``, ``irreps_filter``...).
+        ``num_basis``, ``radial_neurons``, ``avg_num_neighbors``, ``irreps_filter``,
+        ``irreps_node_attr``...). ``avg_num_neighbors`` is a fixed number (see
+        :func:`~symbreak.nn.average_num_neighbors`); ``None`` means no normalisation.
     """
 
     def __init__(
@@ -83,6 +86,11 @@ class RelaxedNetwork(torch.nn.Module):
             )
         self.layers = layers
         self.output = RelaxedConvolution(irreps, self.irreps_out, self.irreps_sh, irreps_relaxed, **conv_kwargs)
+        # one encoding for all layers (they share irreps_sh, cutoff and num_basis)
+        self.edge_encoding = EdgeEncoding(
+            self.irreps_sh, self.output.radial_basis.cutoff, self.output.radial_basis.number
+        )
+        self.irreps_node_attr = self.output.irreps_node_attr
 
     @property
     def convolutions(self) -> list[RelaxedConvolution]:
@@ -94,13 +102,38 @@ class RelaxedNetwork(torch.nn.Module):
         return [conv.relaxed_weights for conv in self.convolutions if conv.relaxed]
 
     def forward(
-        self, node_features: torch.Tensor, edge_index: torch.Tensor, edge_vec: torch.Tensor
+        self,
+        node_features: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_vec: torch.Tensor | None = None,
+        *,
+        node_attrs: torch.Tensor | None = None,
+        edge_sh: torch.Tensor | None = None,
+        edge_embedding: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Node outputs ``(N, irreps_out.dim)``; arguments as :meth:`RelaxedConvolution.forward`."""
+        r"""Node outputs ``(N, irreps_out.dim)``.
+
+        Edge convention: ``edge_index[0]`` is the source :math:`j` (sender),
+        ``edge_index[1]`` the target :math:`i` (receiver), ``edge_vec``
+        :math:`= x_j - x_i` (plus the periodic shift). The harmonics and the radial
+        embedding are computed once here (unless given) and passed to every layer;
+        ``node_attrs`` ``(N, irreps_node_attr.dim)`` go to every layer. Arguments
+        and shapes as :meth:`RelaxedConvolution.forward`.
+        """
+        if edge_sh is None or edge_embedding is None:
+            if edge_vec is None:
+                raise ValueError("edge_vec is required unless both edge_sh and edge_embedding are given")
+            if edge_vec.dim() != 2 or edge_vec.shape[1] != 3:
+                raise ValueError(f"edge_vec must have shape (E, 3), got {tuple(edge_vec.shape)}")
+        if edge_sh is None:
+            edge_sh = self.edge_encoding.spherical_harmonics(edge_vec)
+        if edge_embedding is None:
+            edge_embedding = self.edge_encoding.radial_embedding(edge_vec)
+        edges = dict(node_attrs=node_attrs, edge_sh=edge_sh, edge_embedding=edge_embedding)
         features = node_features
         for layer in self.layers:
-            features = layer["gate"](layer["conv"](features, edge_index, edge_vec))
-        return self.output(features, edge_index, edge_vec)
+            features = layer["gate"](layer["conv"](features, edge_index, **edges))
+        return self.output(features, edge_index, **edges)
 
 
 def _reachable(irreps: o3.Irreps, irreps_filter: o3.Irreps, target: o3.Irrep) -> bool:

@@ -29,7 +29,7 @@ import torch
 from e3nn import io as e3nn_io
 from e3nn import o3
 
-from ..nn import RelaxedNetwork
+from ..nn import RelaxedNetwork, average_num_neighbors
 from ..periodic import periodic_edge_vectors, periodic_radius_graph
 from ..structures import StructureMatch, load_structure, match_structures
 from ..results import Result, fit_verdict
@@ -153,7 +153,7 @@ class CrystalProblem:
             self.edge_index,
             self.shifts,
         )
-        self.avg_num_neighbors = self.edge_index.shape[1] / n
+        self.avg_num_neighbors = average_num_neighbors(self.edge_index, n)
         self.batches = [None]
 
         weights = source.get_masses() if settings.translation == "mass" else np.ones(n)

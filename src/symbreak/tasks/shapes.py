@@ -22,7 +22,7 @@ from .._validation import as_points
 from ..analysis import BreakingAnalysis, breaking_analysis, deformation_decomposition
 from ..graph import edge_vectors, isolated_nodes, radius_graph
 from ..io import load_points
-from ..nn import RelaxedNetwork
+from ..nn import RelaxedNetwork, average_num_neighbors
 from ..signals import points_to_signals, signal_irreps, signals_to_points
 from ..symmetry import PointGroup
 from ..results import Result, fit_verdict, format_number
@@ -247,7 +247,7 @@ class ShapeProblem:
         positions = torch.as_tensor(source.points, dtype=torch.float64)
         self.edge_vec = edge_vectors(positions, self.edge_index)
         # fixed once from this graph: the model's normalisation never depends on a batch
-        self.avg_num_neighbors = self.edge_index.shape[1] / len(source.points)
+        self.avg_num_neighbors = average_num_neighbors(self.edge_index, len(source.points))
         self.batches = [None]
         self.inputs = torch.ones(len(source.points), 1, dtype=torch.float64)
         self.offsets = source.points if settings.signal == "displacement" else np.zeros_like(source.points)

@@ -131,7 +131,7 @@ def test_simulate_rejects_bad_input(kwargs, message):
         (dict(batch_size=0), "batch_size must be an integer >= 1"),
         (dict(epochs=0), "epochs must be an integer >= 1"),
         (dict(lmax_sh=0), "lmax_sh must be an integer >= 1"),
-        (dict(lr=-1.0), "lr must be a positive number"),
+        (dict(lr=-1.0), "lr must be a positive finite number"),
         (dict(colour=1), "unknown setting\\(s\\) colour"),
     ],
 )

@@ -18,6 +18,7 @@ __all__ = [
     "BreakingAnalysis",
     "breaking_analysis",
     "deformation_decomposition",
+    "noise_tolerances",
     "describe_axes",
     "without_background",
     "vertex_permutations",
@@ -60,6 +61,13 @@ class BreakingAnalysis:
         Curie's check: the residual must contain the target's group.
     subject : str
         What the sentence calls the signals.
+    tol : float
+        Relative tolerance of the stabiliser that gave :attr:`residual`.
+    named_share : float
+        Smallest share of the non-trivial weight that is named as breaking.
+    treated_as_zero : dict of str to float
+        Non-trivial irreps with some weight (above round-off) but below ``named_share``:
+        noise, not named (share of the non-trivial weight).
     """
 
     group: PointGroup
@@ -71,6 +79,9 @@ class BreakingAnalysis:
     target_group: PointGroup | None = None
     residual_contains_target: bool | None = None
     subject: str = "the learned symmetry breaking"
+    tol: float = 1e-4
+    named_share: float = _NAMED_SHARE
+    treated_as_zero: dict[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def residual_group(self) -> str:
@@ -103,6 +114,9 @@ class BreakingAnalysis:
         if self.target_group is not None:
             relation = "contains" if self.residual_contains_target else "does NOT contain"
             text += f" ({relation} the target's {self.target_group.name})"
+        if self.treated_as_zero:
+            shown = ", ".join(f"{k} {v:.1%}" for k, v in sorted(self.treated_as_zero.items(), key=lambda kv: -kv[1]))
+            text += f"; treated as zero (each below {self.named_share:.1%} of the breaking weight): {shown}"
         if self.breaking_irreps and self.invariant_share >= _NAMED_SHARE:
             text += (f"; its {self.group.real_irrep_labels[0]} part ({self.invariant_share:.0%} of the weight) "
                      f"is invariant under {self.group.name} and breaks nothing")
@@ -116,6 +130,9 @@ class BreakingAnalysis:
             "breaking_irreps": list(self.breaking_irreps),
             "residual_group": self.residual.name,
             "residual_axes": describe_axes(self.residual),
+            "stabilizer_tol": self.tol,
+            "named_share": self.named_share,
+            "treated_as_zero": dict(self.treated_as_zero),
             "invariant_share": self.invariant_share,
             "norm": self.norm,
             "per_signal": self.per_signal,
@@ -141,6 +158,8 @@ def breaking_analysis(
     *,
     tol: float = 1e-4,
     subject: str = "the learned symmetry breaking",
+    named_share: float = _NAMED_SHARE,
+    contains_atol: float = 1e-3,
 ) -> BreakingAnalysis:
     r"""Decompose learned signals into irreps of ``group`` and find what symmetry is left.
 
@@ -167,6 +186,11 @@ def breaking_analysis(
         Relative tolerance of the stabiliser.
     subject : str
         What the sentence calls the signals.
+    named_share : float
+        Non-trivial irreps with less than this share of the non-trivial weight are reported
+        as treated as zero, not named; raise it with the data's noise (:func:`noise_tolerances`).
+    contains_atol : float
+        Tolerance on matrix entries of the check residual ⊇ target.
     """
     from .symmetry import stabilizer
 
@@ -184,17 +208,21 @@ def breaking_analysis(
                 weights[label] += fraction * parts.norm**2 / total
     nontrivial = {label: w for label, w in weights.items() if label != trivial}
     nontrivial_total = sum(nontrivial.values())
+    significant = nontrivial_total > _ROUND_OFF_SHARE
     breaking = sorted(
-        (label for label, w in nontrivial.items()
-         if nontrivial_total > _ROUND_OFF_SHARE and w >= _NAMED_SHARE * nontrivial_total),
+        (label for label, w in nontrivial.items() if significant and w >= named_share * nontrivial_total),
         key=lambda label: -nontrivial[label],
     )
+    treated_as_zero = {
+        label: w / nontrivial_total for label, w in nontrivial.items()
+        if significant and _ROUND_OFF_SHARE * nontrivial_total < w < named_share * nontrivial_total
+    }
     residual = group
     if total > 0:
         concatenated = np.concatenate(cleaned)
         all_irreps = "+".join(theta.irreps for theta in thetas)
         residual = stabilizer(concatenated, all_irreps, group, tol=tol)
-    contains = None if target_group is None else bool(residual.contains(target_group, atol=1e-3))
+    contains = None if target_group is None else bool(residual.contains(target_group, atol=contains_atol))
     return BreakingAnalysis(
         group=group,
         decomposition=weights,
@@ -205,7 +233,31 @@ def breaking_analysis(
         target_group=target_group,
         residual_contains_target=contains,
         subject=subject,
+        tol=tol,
+        named_share=named_share,
+        treated_as_zero=treated_as_zero,
     )
+
+
+def noise_tolerances(noise: float, deformation: float, base_tol: float = 1e-4) -> tuple[float, float]:
+    r"""Stabiliser tolerance and named share for learned signals fitted to noisy data.
+
+    Noise of relative size :math:`\sigma` (largest deviation of the detected symmetry, over
+    the shape's size) on a deformation of relative size :math:`\delta` perturbs the learned
+    signals by about :math:`r = \sigma / \delta` relative to their size. The stabiliser then
+    accepts :math:`\lVert D(g)\theta - \theta\rVert \le 3r\lVert\theta\rVert` (at least
+    ``base_tol``, at most 0.3), and irreps below :math:`(3r)^2` of the breaking weight (at least
+    1 %) are noise.
+
+    Returns
+    -------
+    (tol, named_share) : tuple of float
+    """
+    if not (noise >= 0 and deformation >= 0):
+        raise ValueError(f"noise and deformation must be >= 0, got {noise!r} and {deformation!r}")
+    relative = noise / max(deformation, noise, 1e-300) if noise > 0 else 0.0
+    tol = min(max(base_tol, 3.0 * relative), 0.3)
+    return tol, max(_NAMED_SHARE, min(tol**2, 0.2))
 
 
 def deformation_decomposition(

@@ -8,6 +8,8 @@ import re
 import torch
 from e3nn import o3
 
+from .._dtype import default_dtype
+
 __all__ = ["equivariance_error", "float64_copy", "random_orthogonal", "wigner_d"]
 
 # e3nn 0.6's tensor-product code generator stores each Clebsch-Gordan tensor it uses as a
@@ -37,12 +39,8 @@ def wigner_d(irreps: str | o3.Irreps, rotation: torch.Tensor) -> torch.Tensor:
     :math:`D(R)` is only accurate to ~1e-7 even for a float64 ``R``. This evaluates
     it with float64 defaults. ``R`` may be improper (parity applied).
     """
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
+    with default_dtype(torch.float64):
         return o3.Irreps(irreps).D_from_matrix(rotation.to(torch.float64))
-    finally:
-        torch.set_default_dtype(previous)
 
 
 def float64_copy(module: torch.nn.Module, atol: float = 1e-6) -> torch.nn.Module:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from e3nn import o3
 
+from .._dtype import default_dtype
 from .relaxed_weights import RelaxedWeights
 
 __all__ = ["RelaxedFilter", "default_filter_irreps"]
@@ -94,9 +95,7 @@ class RelaxedFilter(torch.nn.Module):
         a temporary float64 tensor product and stays float64 (it is cast to θ's dtype
         when used) unless the module itself is cast.
         """
-        previous = torch.get_default_dtype()
-        torch.set_default_dtype(torch.float64)
-        try:
+        with default_dtype(torch.float64):
             tp = o3.TensorProduct(
                 self.theta.irreps, self.irreps_sh, self.irreps_filter, instructions,
                 irrep_normalization="component", path_normalization="none",
@@ -107,8 +106,6 @@ class RelaxedFilter(torch.nn.Module):
                 left = torch.eye(dim_theta).repeat_interleave(dim_sh, dim=0)
                 right = torch.eye(dim_sh).repeat(dim_theta, 1)
                 coupling = tp(left, right, torch.ones(tp.weight_numel))
-        finally:
-            torch.set_default_dtype(previous)
         return coupling.reshape(dim_theta, dim_sh, self.irreps_filter.dim)
 
     def matrix(self) -> torch.Tensor:

@@ -29,6 +29,7 @@ import torch
 from e3nn import io as e3nn_io
 from e3nn import o3
 
+from .._dtype import default_dtype
 from ..nn import RelaxedNetwork, average_num_neighbors
 from ..periodic import periodic_edge_vectors, periodic_radius_graph
 from ..structures import StructureMatch, load_structure, match_structures
@@ -110,12 +111,8 @@ def _symmetric_tensor_basis() -> torch.Tensor:
     Built with float64 as default dtype: e3nn computes the change of basis in the default
     dtype, and float32 would limit the strain to ~1e-8.
     """
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
+    with default_dtype(torch.float64):
         return e3nn_io.CartesianTensor("ij=ji").to_cartesian(torch.eye(6))
-    finally:
-        torch.set_default_dtype(previous)
 
 
 class CrystalProblem:
@@ -174,7 +171,7 @@ class CrystalProblem:
     def build_model(self, relaxed: bool) -> RelaxedNetwork:
         """The relaxed network, or (``relaxed=False``) its equivariant baseline; float64, seeded."""
         s = self.settings
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[]), default_dtype(torch.float64):
             torch.manual_seed(s.seed)
             model = RelaxedNetwork(
                 self.irreps_in,

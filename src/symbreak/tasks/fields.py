@@ -18,7 +18,6 @@ trained model (its force at v = 0 gives qE; the antisymmetric part of
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import math
@@ -29,6 +28,7 @@ from typing import Any, ClassVar
 import torch
 from e3nn import o3
 
+from .._dtype import default_dtype
 from ..graph import self_loops
 from ..io import write_json
 from ..nn import RelaxedNetwork
@@ -181,17 +181,6 @@ class ForceNetwork(torch.nn.Module):
         return self.network(features, self_loops(count), edge_vec) * self.force_scale
 
 
-@contextlib.contextmanager
-def _default_dtype(dtype: torch.dtype):
-    # e3nn computes its coupling constants in the default dtype at construction.
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(previous)
-
-
 class FieldProblem:
     """Simulated data, batches, model recipe and metrics for one (E, B, settings).
 
@@ -228,7 +217,7 @@ class FieldProblem:
     def build_model(self, relaxed: bool) -> ForceNetwork:
         """The relaxed network, or (``relaxed=False``) its equivariant baseline; float64, seeded."""
         s = self.settings
-        with torch.random.fork_rng(devices=[]), _default_dtype(torch.float64):
+        with torch.random.fork_rng(devices=[]), default_dtype(torch.float64):
             torch.manual_seed(s.seed)
             network = RelaxedNetwork(
                 "0e + 1o",

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from .._dtype import default_dtype
 from ..analysis import BreakingAnalysis, breaking_analysis, curie_check
 from ..nn import LearnableInput, RelaxedNetwork, breaking_subspace, default_relaxed_irreps
 from ..results import Result
@@ -24,7 +25,15 @@ from ..signals import signal_irreps
 from ..symmetry import PointGroup
 from ..theta import Theta
 from ..train import TrainResult, TrainSettings, train
-from .shapes import Shape, ShapeProblem, ShapeSettings, matching_tolerance, resolve_shape
+from .shapes import (
+    Shape,
+    ShapeProblem,
+    ShapeSettings,
+    group_text,
+    matching_tolerance,
+    naming_tolerances,
+    resolve_shape,
+)
 
 __all__ = ["OrderParameterSettings", "OrderParameterResult", "InputNetwork", "run_order_parameter"]
 
@@ -135,7 +144,7 @@ class InputNetwork(torch.nn.Module):
 
 
 def _build(problem: ShapeProblem, settings: OrderParameterSettings, group: PointGroup) -> InputNetwork:
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]), default_dtype(torch.float64):
         torch.manual_seed(settings.seed)
         irreps = default_relaxed_irreps(settings.lmax_input)
         subspace = breaking_subspace(irreps, group) if settings.only_breaking else None
@@ -215,8 +224,10 @@ class OrderParameterResult(Result):
                                              "residual_contains_target", "sentence")},
         }
         return {
-            "source": {"name": self.source.name, "points": self.source.points, "point_group": self.source_group.name},
-            "target": {"name": self.target.name, "points": self.target.points, "point_group": self.target_group.name},
+            "source": {"name": self.source.name, "points": self.source.points, "point_group": self.source_group.name,
+                       "max_deviation": self.source_group.max_deviation},
+            "target": {"name": self.target.name, "points": self.target.points, "point_group": self.target_group.name,
+                       "max_deviation": self.target_group.max_deviation},
             "order_parameter": order_parameter,
             "loss": {"before": self.before["loss"], "after": self.after["loss"]},
             "vertex_error": {"before": self.before["vertex_error"], "after": self.after["vertex_error"]},
@@ -239,7 +250,8 @@ class OrderParameterResult(Result):
             curie = (f"Curie check before: predictions keep {before['group']} to {before['max_violation']:.1e} "
                      f"(site groups {', '.join(before['site_groups'])})")
         return "\n".join([
-            f"\n[bold]symbreak order-parameter: {self.source.name} → {self.target.name}[/]",
+            f"\n[bold]symbreak order-parameter: {self.source.name} → {self.target.name}[/] (point groups "
+            f"{group_text(self.source_group)} → {group_text(self.target_group)})",
             f"loss with the input frozen (equivariant, scalar input): {self.before['loss']:.3e}"
             f"   after learning the input: {self.after['loss']:.3e}",
             curie,
@@ -321,7 +333,9 @@ def run_order_parameter(
         after_prediction = problem.predict(model)
     after = problem.evaluate(model)
 
-    analysis = breaking_analysis([snapshots["end"]], source_group, target_group, subject="the order parameter")
+    tol, named_share = naming_tolerances(source, target, source_group, target_group)
+    analysis = breaking_analysis([snapshots["end"]], source_group, target_group, subject="the order parameter",
+                                 tol=tol, named_share=named_share, contains_atol=max(1e-3, tol))
     return OrderParameterResult(
         source=source, target=target, source_group=source_group, target_group=target_group,
         settings=settings, cutoff=problem.cutoff, order_parameter=snapshots["end"], analysis=analysis,

@@ -19,9 +19,10 @@ import numpy as np
 import torch
 
 from .._validation import as_points
-from ..analysis import BreakingAnalysis, breaking_analysis, deformation_decomposition
+from ..analysis import BreakingAnalysis, breaking_analysis, deformation_decomposition, noise_tolerances
 from ..graph import edge_vectors, isolated_nodes, radius_graph
 from ..io import load_points
+from .._dtype import default_dtype
 from ..nn import RelaxedNetwork, average_num_neighbors
 from ..signals import points_to_signals, signal_irreps, signals_to_points
 from ..symmetry import PointGroup
@@ -40,6 +41,8 @@ __all__ = [
     "ShapesResult",
     "VERTEX_TOLERANCE",
     "matching_tolerance",
+    "naming_tolerances",
+    "group_text",
 ]
 
 
@@ -256,7 +259,7 @@ class ShapeProblem:
     def build_model(self, relaxed: bool) -> RelaxedNetwork:
         """The relaxed network, or (``relaxed=False``) its equivariant baseline; float64, seeded."""
         s = self.settings
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[]), default_dtype(torch.float64):
             torch.manual_seed(s.seed)
             model = RelaxedNetwork(
                 "0e",
@@ -335,9 +338,9 @@ class ShapesResult(Result):
     def payload(self) -> dict[str, Any]:
         return {
             "source": {"name": self.source.name, "points": self.source.points,
-                       "point_group": self.source_group.name},
+                       "point_group": self.source_group.name, "max_deviation": self.source_group.max_deviation},
             "target": {"name": self.target.name, "points": self.target.points,
-                       "point_group": self.target_group.name},
+                       "point_group": self.target_group.name, "max_deviation": self.target_group.max_deviation},
             "settings": {**dataclasses.asdict(self.settings), "cutoff": self.cutoff},
             **{label: fitted.to_dict() for label, fitted in self.models.items()},
             "vertex_tolerance": VERTEX_TOLERANCE,
@@ -361,8 +364,9 @@ class ShapesResult(Result):
         table = "\n".join("  " + "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in
                                             enumerate(zip(row, widths))) for row in rows)
         lines = [f"\n[bold]symbreak shapes: {self.source.name} → {self.target.name}[/] "
-                 f"({len(self.source.points)} points; point groups {self.source_group.name} → "
-                 f"{self.target_group.name})", table, self.verdict, *convergence_notes(self.models),
+                 f"({len(self.source.points)} points; point groups {group_text(self.source_group)} → "
+                 f"{group_text(self.target_group)}, tolerance {self.settings.symmetry_tol} × nearest-neighbour "
+                 "distance)", table, self.verdict, *convergence_notes(self.models),
                  "[bold]Learned symmetry breaking[/] (θ blocks other than 0e; signal with the 0e background removed):"]
         for index, theta in enumerate(self.relaxed.thetas):
             norms = theta.breaking_norms(relative=1e-3)
@@ -419,11 +423,29 @@ def run_shapes(
         problem, settings.train_settings(checkpoint_every), baseline=baseline, progress=progress,
         checkpoint_dir=checkpoint_dir, resume=resume,
     )
-    breaking = breaking_analysis(models["relaxed"].thetas, source_group, target_group)
+    tol, named_share = naming_tolerances(source, target, source_group, target_group)
+    breaking = breaking_analysis(models["relaxed"].thetas, source_group, target_group, tol=tol,
+                                 named_share=named_share, contains_atol=max(1e-3, tol))
     deformation = deformation_decomposition(source.points, target.points - source.points, source_group,
                                             tol=matching_tolerance(source.points, settings.symmetry_tol))
     return ShapesResult(source, target, source_group, target_group, settings, problem.cutoff, models, breaking,
                         deformation)
+
+
+def group_text(group: PointGroup) -> str:
+    """``"Oh (max deviation 0.0031)"``: a detected group with the tolerance it actually needed."""
+    return group.name if group.max_deviation is None else f"{group.name} (max deviation {group.max_deviation:.2g})"
+
+
+def naming_tolerances(source: Shape, target: Shape, source_group: PointGroup,
+                      target_group: PointGroup) -> tuple[float, float]:
+    """Stabiliser tolerance and named share for θ learned on these shapes (:func:`noise_tolerances`):
+    noise is the largest deviation of either detected group, the deformation the largest
+    vertex displacement, both relative to the target's size."""
+    size = max(target.size, source.size, 1e-300)
+    noise = max(source_group.max_deviation or 0.0, target_group.max_deviation or 0.0) / size
+    deformation = float(np.linalg.norm(target.points - source.points, axis=1).max()) / size
+    return noise_tolerances(noise, deformation)
 
 
 def matching_tolerance(points: np.ndarray, tol: float) -> float:

@@ -1,40 +1,72 @@
 """symbreak: learn and discover symmetry breaking with relaxed E(3)-equivariant networks.
 
-The layers are in :mod:`symbreak.nn`, the experiments in :mod:`symbreak.tasks`.
+The layers are in :mod:`symbreak.nn`, the experiments in :mod:`symbreak.tasks`, point groups in
+:mod:`symbreak.symmetry`.
+
+The names below are loaded on first access (PEP 562): importing torch and e3nn takes ~10 s, and
+``import symbreak.symmetry`` (naming a point group, its tables) must not pay for it.
 """
 
-from .graph import edge_vectors, radius_graph, self_loops
-from .nn import (
-    EdgeEncoding,
-    RelaxedConvolution,
-    RelaxedFilter,
-    RelaxedNetwork,
-    RelaxedWeights,
-    average_num_neighbors,
-    equivariance_error,
-    relaxed_weight_penalty,
-)
-from .signals import points_to_signals, relaxed_signal, signals_to_points
-from .train import TrainResult, TrainSettings, train
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "EdgeEncoding",
-    "RelaxedConvolution",
-    "RelaxedFilter",
-    "RelaxedNetwork",
-    "RelaxedWeights",
-    "TrainResult",
-    "TrainSettings",
-    "average_num_neighbors",
-    "edge_vectors",
-    "equivariance_error",
-    "points_to_signals",
-    "radius_graph",
-    "relaxed_signal",
-    "relaxed_weight_penalty",
-    "self_loops",
-    "signals_to_points",
-    "train",
-]
+# public name -> submodule that defines it; to export a new name, add one line here
+_LAZY = {
+    "EdgeEncoding": ".nn",
+    "RelaxedFilter": ".nn",
+    "average_num_neighbors": ".nn",
+    "Theta": ".theta",
+    "RelaxedConvolution": ".nn",
+    "RelaxedNetwork": ".nn",
+    "RelaxedWeights": ".nn",
+    "equivariance_error": ".nn",
+    "relaxed_weight_penalty": ".nn",
+    "edge_vectors": ".graph",
+    "radius_graph": ".graph",
+    "self_loops": ".graph",
+    "points_to_signals": ".signals",
+    "relaxed_signal": ".signals",
+    "signals_to_points": ".signals",
+    "TrainResult": ".train",
+    "TrainSettings": ".train",
+    "train": ".train",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'symbreak' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """Keeps an exported name that is also a submodule's name (``train``) bound to the export.
+
+    Importing ``symbreak.train`` makes the import system set the package attribute ``train`` to
+    the submodule; the eager ``__init__`` used to rebind it to the function, and so does this.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (name in _LAZY and isinstance(value, types.ModuleType)
+                and value.__name__ == __name__ + _LAZY[name]):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

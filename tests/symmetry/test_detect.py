@@ -179,3 +179,44 @@ def test_never_crashes_on_random_finite_input():
             x = np.round(x, 0)  # coincident and lattice-like points
         g = PointGroup.from_points(x)
         assert isinstance(g, PointGroup)
+
+
+# ---------------------------------------------------------------- honest tolerance
+def _twisted_cube(degrees: float) -> np.ndarray:
+    """Unit-edge cube with its top face rotated about z: true group D4 (Oh when 0°)."""
+    x = cube() / 2.0
+    t = np.radians(degrees)
+    rz = np.array([[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0], [0.0, 0.0, 1.0]])
+    top = x[:, 2] > 0
+    x[top] = x[top] @ rz.T
+    return x
+
+
+@pytest.mark.parametrize("degrees", [10.0, 20.0])
+def test_twisted_cube_is_d4_not_oh(degrees):
+    g = PointGroup.from_points(_twisted_cube(degrees))
+    assert g.name == "D4"
+    assert g.max_deviation < 1e-12
+    np.testing.assert_allclose(np.abs(g.principal_axis), [0, 0, 1], atol=1e-8)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cube_with_one_percent_noise_is_still_oh(seed):
+    edge = 1.0
+    x = cube() * edge / 2 + np.random.default_rng(seed).normal(scale=0.01 * edge, size=(8, 3))
+    g = PointGroup.from_points(x)
+    assert g.name == "Oh"
+    # the deviation is reported, it is of the size of the noise and within tol * d_nn
+    assert 0.005 * edge < g.max_deviation <= 0.1 * nearest_distance(x)
+    centred = x - x.mean(axis=0)
+    moved = np.einsum("gij,nj->gni", g.matrices, centred)
+    worst = np.linalg.norm(moved[:, :, None] - centred[None, None], axis=-1).min(axis=2).max()
+    assert np.isclose(g.max_deviation, worst)
+
+
+def test_max_deviation_of_exact_and_named_groups():
+    assert PointGroup.from_name("Oh").max_deviation is None
+    g = PointGroup.from_points(cube() * 3.0)
+    assert g.name == "Oh" and g.max_deviation < 1e-12
+    assert "max_deviation" in repr(g)
+    assert PointGroup.from_points([[1.0, 2.0, 3.0]]).max_deviation == 0.0

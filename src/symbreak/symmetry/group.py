@@ -45,15 +45,21 @@ class PointGroup:
     limit_group : str or None
         For stand-ins of infinite groups (linear point sets, a single point): ``"C∞v"``,
         ``"D∞h"`` or ``"Kh"``; the group itself is then the finite stand-in named by ``name``.
+    max_deviation : float or None
+        For a group detected from a structure, how well its exact operations fit it: the
+        largest distance, in the units of the input coordinates, between a point moved by an
+        operation and the point it lands on, :math:`\\max_{g, i} |g x_i - x_{\\pi_g(i)}|`
+        (for crystals with the best translation, Å). ``None`` for groups not detected.
     """
 
-    __slots__ = ("_name", "_matrices", "_frame", "_limit", "_t", "_cache")
+    __slots__ = ("_name", "_matrices", "_frame", "_limit", "_t", "_cache", "_deviation")
 
     def __init__(
         self,
         name: str,
         frame: np.ndarray | None = None,
         limit_group: str | None = None,
+        max_deviation: float | None = None,
     ) -> None:
         t = standard_tables(parse_name(name).name)
         f = np.eye(3) if frame is None else np.asarray(frame, dtype=np.float64)
@@ -66,6 +72,7 @@ class PointGroup:
         object.__setattr__(self, "_frame", _readonly(f))
         object.__setattr__(self, "_matrices", _readonly(np.einsum("ji,njk,kl->nil", f, t.matrices, f)))
         object.__setattr__(self, "_limit", limit_group)
+        object.__setattr__(self, "_deviation", None if max_deviation is None else float(max_deviation))
         object.__setattr__(self, "_cache", {})
 
     def __setattr__(self, key: str, value: Any) -> None:
@@ -128,6 +135,18 @@ class PointGroup:
     def limit_group(self) -> str | None:
         """Name of the infinite group this finite group stands in for, or ``None``."""
         return self._limit
+
+    @property
+    def max_deviation(self) -> float | None:
+        """Largest distance between a moved point and its match (input units), or ``None``.
+
+        Set by :meth:`from_points` and :meth:`from_atoms`: with the exact operations g of the
+        group and the matching permutation π_g, :math:`\\max_{g,i} |g x_i - x_{\\pi_g(i)}|`
+        (points centred at their centroid; for crystals up to lattice vectors and the best
+        translation). Divide by a length of the structure for a relative measure, e.g.
+        ``f"{g.name} (max deviation {g.max_deviation:.3g})"``.
+        """
+        return self._deviation
 
     @property
     def principal_axis(self) -> np.ndarray:
@@ -263,10 +282,11 @@ class PointGroup:
     def __repr__(self) -> str:
         extra = "" if self.is_standard else ", rotated frame"
         limit = f", stand-in for {self._limit}" if self._limit else ""
-        return f"PointGroup({self._name!r}, order={self.order}{extra}{limit})"
+        dev = "" if self._deviation is None else f", max_deviation={self._deviation:.3g}"
+        return f"PointGroup({self._name!r}, order={self.order}{extra}{limit}{dev})"
 
     def __reduce__(self):
-        return (PointGroup, (self._name, np.array(self._frame), self._limit))
+        return (PointGroup, (self._name, np.array(self._frame), self._limit, self._deviation))
 
     @property
     def tables(self) -> StandardTables:

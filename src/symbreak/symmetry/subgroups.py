@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from e3nn import o3
 
 from ._identify import IdentificationError, identify
 from .decompose import _irreps, _signal, representation
 from .group import PointGroup
+
+if TYPE_CHECKING:  # pragma: no cover
+    from e3nn import o3
 
 __all__ = ["stabilizer", "breaking_irreps", "subgroup"]
 

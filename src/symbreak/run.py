@@ -51,6 +51,8 @@ class FittedModel:
         What the task measured on the trained model (:meth:`Task.evaluate`).
     thetas : list of Theta
         θ of every relaxed layer, first to last (empty for the equivariant baseline).
+    settings : TrainSettings
+        How it was trained.
     """
 
     label: str
@@ -58,6 +60,7 @@ class FittedModel:
     training: TrainResult = dataclasses.field(repr=False)
     metrics: dict[str, Any]
     thetas: list[Theta]
+    settings: TrainSettings
 
     @property
     def history(self) -> list[float]:
@@ -68,7 +71,8 @@ class FittedModel:
         """JSON entry: the metrics, ``best_epoch``, ``seconds``, ``history`` and (relaxed) ``theta``."""
         entry = {**self.metrics, "best_epoch": self.training.best_epoch, "seconds": self.training.seconds,
                  "history": self.history, "epochs_run": self.training.epochs_run,
-                 "stopped": self.training.stopped, "convergence": self.training.convergence.to_dict()}
+                 "stopped": self.training.stopped, "convergence": self.training.convergence.to_dict(),
+                 "train_settings": dataclasses.asdict(self.settings)}
         if self.thetas:
             entry["theta"] = theta_report(self.thetas)
         return entry
@@ -106,7 +110,7 @@ def fit_models(
             description=f"{label:>11}",
             progress=progress,
         )
-        fitted[label] = FittedModel(label, model, result, task.evaluate(model), thetas_of(model))
+        fitted[label] = FittedModel(label, model, result, task.evaluate(model), thetas_of(model), settings)
     return fitted
 
 

@@ -157,6 +157,10 @@ def _centred(name: str, points: np.ndarray) -> Shape:
     return Shape(name, points - points.mean(axis=0))
 
 
+CLEAN_PENALTY_WEIGHT = 1e-6
+"""Default λ of the group-norm penalty on θ for noise-free shapes."""
+
+
 @dataclasses.dataclass(frozen=True)
 class ShapeSettings:
     """Model and training settings of the shapes experiment.
@@ -178,7 +182,12 @@ class ShapeSettings:
     signal : {"position", "displacement"}
         What vertex ``i``'s signal encodes: the target vertex seen from the centroid
         (Hofgard et al. 2024) or its displacement from source vertex ``i`` (Smidt et al. 2021).
-    epochs, lr, penalty, penalty_weight, seed : see :class:`~symbreak.train.TrainSettings`.
+    epochs, lr, penalty, seed : see :class:`~symbreak.train.TrainSettings`.
+    penalty_weight : float or None
+        λ of the group-norm penalty on θ. ``None``: :data:`CLEAN_PENALTY_WEIGHT` (1e-6), raised
+        to σ² for noisy data, σ the largest deviation of the detected point groups relative
+        to the shapes' size: fitting noise of that size gains about σ² in the loss, so a
+        penalty of that order keeps θ from spreading over irreps only the noise needs.
     symmetry_tol : float
         Tolerance of the point-group detection of both shapes, as a fraction of the
         nearest-neighbour distance (:meth:`PointGroup.from_points`' ``tol``); raise it for noisy data.
@@ -194,7 +203,7 @@ class ShapeSettings:
     epochs: int = 300
     lr: float = 1e-2
     penalty: str = "norm"
-    penalty_weight: float = 1e-6
+    penalty_weight: float | None = None
     seed: int = 0
     symmetry_tol: float = 0.1
 
@@ -209,9 +218,16 @@ class ShapeSettings:
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
 
-    def train_settings(self, checkpoint_every: int = 0) -> TrainSettings:
-        """:class:`~symbreak.train.TrainSettings` of the fields shared by name."""
-        return TrainSettings.from_task(self, checkpoint_every=checkpoint_every)
+    def resolved_penalty_weight(self, noise: float = 0.0) -> float:
+        """λ to train with: the one given, or the default for data of relative noise ``noise``."""
+        if self.penalty_weight is not None:
+            return self.penalty_weight
+        return max(CLEAN_PENALTY_WEIGHT, noise**2)
+
+    def train_settings(self, checkpoint_every: int = 0, noise: float = 0.0) -> TrainSettings:
+        """:class:`~symbreak.train.TrainSettings` of the fields shared by name (λ resolved for ``noise``)."""
+        return TrainSettings.from_task(self, checkpoint_every=checkpoint_every,
+                                       penalty_weight=self.resolved_penalty_weight(noise))
 
 
 class ShapeProblem:
@@ -316,6 +332,8 @@ class ShapesResult(Result):
     deformation : dict of str to float
         Shares of the deformation itself (target − source displacements) in the real irreps
         of the source's point group (:func:`~symbreak.analysis.deformation_decomposition`).
+    noise : float
+        The data's noise (:func:`detection_noise`), relative to the shapes' size.
     """
 
     kind: ClassVar[str] = "shapes"
@@ -329,6 +347,12 @@ class ShapesResult(Result):
     models: dict[str, FittedModel]
     breaking: BreakingAnalysis
     deformation: dict[str, float]
+    noise: float = 0.0
+
+    @property
+    def vertex_tolerance(self) -> float:
+        """:data:`VERTEX_TOLERANCE`, or twice the data's noise if larger (noise is not to be fitted)."""
+        return max(VERTEX_TOLERANCE, 2.0 * self.noise)
 
     @property
     def relaxed(self) -> FittedModel:
@@ -341,9 +365,11 @@ class ShapesResult(Result):
                        "point_group": self.source_group.name, "max_deviation": self.source_group.max_deviation},
             "target": {"name": self.target.name, "points": self.target.points,
                        "point_group": self.target_group.name, "max_deviation": self.target_group.max_deviation},
-            "settings": {**dataclasses.asdict(self.settings), "cutoff": self.cutoff},
+            "settings": {**dataclasses.asdict(self.settings), "cutoff": self.cutoff,
+                         "penalty_weight_used": self.relaxed.settings.penalty_weight},
             **{label: fitted.to_dict() for label, fitted in self.models.items()},
-            "vertex_tolerance": VERTEX_TOLERANCE,
+            "vertex_tolerance": self.vertex_tolerance,
+            "noise": self.noise,
             "verdict": self.verdict,
             "breaking": self.breaking.to_dict(),
             "deformation": self.deformation,
@@ -353,7 +379,7 @@ class ShapesResult(Result):
     def verdict(self) -> str:
         """Whether each model reached the target, judged on the vertex error (see :data:`VERTEX_TOLERANCE`)."""
         errors = {label: fitted.metrics["vertex_error"] for label, fitted in self.models.items()}
-        return fit_verdict(errors, VERTEX_TOLERANCE, "Max vertex error / target size")
+        return fit_verdict(errors, self.vertex_tolerance, "Max vertex error / target size")
 
     def summary(self) -> str:
         rows = [("", *self.models)]
@@ -419,8 +445,9 @@ def run_shapes(
     problem = ShapeProblem(source, target, settings)
     source_group = PointGroup.from_points(source.points, tol=settings.symmetry_tol)
     target_group = PointGroup.from_points(target.points, tol=settings.symmetry_tol)
+    noise = detection_noise(source, target, source_group, target_group)
     models = fit_models(
-        problem, settings.train_settings(checkpoint_every), baseline=baseline, progress=progress,
+        problem, settings.train_settings(checkpoint_every, noise), baseline=baseline, progress=progress,
         checkpoint_dir=checkpoint_dir, resume=resume,
     )
     tol, named_share = naming_tolerances(source, target, source_group, target_group)
@@ -429,7 +456,7 @@ def run_shapes(
     deformation = deformation_decomposition(source.points, target.points - source.points, source_group,
                                             tol=matching_tolerance(source.points, settings.symmetry_tol))
     return ShapesResult(source, target, source_group, target_group, settings, problem.cutoff, models, breaking,
-                        deformation)
+                        deformation, noise)
 
 
 def group_text(group: PointGroup) -> str:
@@ -437,15 +464,20 @@ def group_text(group: PointGroup) -> str:
     return group.name if group.max_deviation is None else f"{group.name} (max deviation {group.max_deviation:.2g})"
 
 
+def detection_noise(source: Shape, target: Shape, source_group: PointGroup, target_group: PointGroup) -> float:
+    """The data's noise: the largest deviation of either detected group, relative to the shapes' size."""
+    size = max(target.size, source.size, 1e-300)
+    return max(source_group.max_deviation or 0.0, target_group.max_deviation or 0.0) / size
+
+
 def naming_tolerances(source: Shape, target: Shape, source_group: PointGroup,
                       target_group: PointGroup) -> tuple[float, float]:
     """Stabiliser tolerance and named share for θ learned on these shapes (:func:`noise_tolerances`):
-    noise is the largest deviation of either detected group, the deformation the largest
-    vertex displacement, both relative to the target's size."""
+    noise from :func:`detection_noise`, the deformation the largest vertex displacement, both
+    relative to the shapes' size."""
     size = max(target.size, source.size, 1e-300)
-    noise = max(source_group.max_deviation or 0.0, target_group.max_deviation or 0.0) / size
     deformation = float(np.linalg.norm(target.points - source.points, axis=1).max()) / size
-    return noise_tolerances(noise, deformation)
+    return noise_tolerances(detection_noise(source, target, source_group, target_group), deformation)
 
 
 def matching_tolerance(points: np.ndarray, tol: float) -> float:

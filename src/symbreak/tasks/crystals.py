@@ -39,7 +39,7 @@ from ..theta import thetas_of
 from ..translations import k_zero_part, translation_permutations
 from ..train import TrainSettings
 
-__all__ = ["CrystalSettings", "CrystalProblem", "CrystalResult", "run_crystal", "analyse_breaking", "plot_crystal", "crystal_summary"]
+__all__ = ["CrystalSettings", "CrystalProblem", "CrystalResult", "deformation_scale", "model_error", "run_crystal", "analyse_breaking", "plot_crystal", "crystal_summary"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,7 +229,22 @@ class CrystalProblem:
 # ----------------------------------------------------------------------------- analysis
 
 
-def analyse_breaking(model: torch.nn.Module, match: StructureMatch, settings: CrystalSettings) -> dict[str, Any]:
+def deformation_scale(match: StructureMatch) -> tuple[float, float]:
+    """``(length, size)``: the length per atom ``(V/N)^{1/3}`` (Å) and the size of the distortion,
+    the largest of the largest displacement and the largest strain times that length (Å)."""
+    cell = match.source.cell.array
+    length = float((abs(np.linalg.det(cell)) / len(match.source)) ** (1.0 / 3.0))
+    strain = float(np.abs(match.strain).max()) if match.cells_differ else 0.0
+    return length, max(match.max_displacement, strain * length)
+
+
+def model_error(metrics: dict[str, Any], length: float) -> float:
+    """Largest error of a model in Å: displacements, and strain times ``length``."""
+    return max(metrics["displacement_error"], metrics.get("strain_error", 0.0) * length)
+
+
+def analyse_breaking(model: torch.nn.Module, match: StructureMatch, settings: CrystalSettings,
+                     fit_error: float = 0.0) -> dict[str, Any]:
     """Point-group analysis of the learned θ (all layers) against the source and target.
 
     Returns a JSON-able dict: ``source_point_group``; ``decomposition`` (fraction of the
@@ -239,13 +254,21 @@ def analyse_breaking(model: torch.nn.Module, match: StructureMatch, settings: Cr
     (the target in the source frame) and its principal axis; ``residual_contains_target``;
     ``landau_irreps`` (irreps of G whose restriction to the target's group contains its
     trivial irrep).
+
+    The stabiliser tolerance and the share below which irreps count as noise follow
+    :func:`~symbreak.analysis.noise_tolerances`: noise is the largest of the two detected
+    groups' deviations and ``fit_error`` (Å, how precisely the model fits), relative to the
+    size of the distortion (:func:`deformation_scale`); ``settings.symmetry_tol`` is the floor.
     """
-    from ..analysis import breaking_analysis
+    from ..analysis import breaking_analysis, noise_tolerances
     from ..symmetry import PointGroup, breaking_irreps
 
     group = PointGroup.from_atoms(match.source, symprec=settings.symprec)
     target_group = PointGroup.from_atoms(match.target_in_source_frame(), symprec=settings.symprec)
-    analysis = breaking_analysis(thetas_of(model), group, target_group, tol=settings.symmetry_tol)
+    noise = max(group.max_deviation or 0.0, target_group.max_deviation or 0.0, fit_error)
+    tol, named_share = noise_tolerances(noise, deformation_scale(match)[1], base_tol=settings.symmetry_tol)
+    analysis = breaking_analysis(thetas_of(model), group, target_group, tol=tol, named_share=named_share,
+                                 contains_atol=max(1e-3, tol))
     shared, residual = analysis.to_dict(), analysis.residual
     fractions = shared["decomposition"]
     cos = abs(float(residual.principal_axis @ target_group.principal_axis))
@@ -335,14 +358,22 @@ class CrystalResult(Result):
 
     @property
     def relative_errors(self) -> dict[str, float]:
-        """Max displacement error of each model divided by the largest displacement of the target."""
-        scale = max(self.match.max_displacement, 1e-300)
-        return {label: fitted.metrics["displacement_error"] / scale for label, fitted in self.models.items()}
+        """Largest error of each model (displacements, strain × length per atom) over the size of the
+        distortion (:func:`deformation_scale`)."""
+        length, size = deformation_scale(self.match)
+        return {label: model_error(fitted.metrics, length) / max(size, 1e-300)
+                for label, fitted in self.models.items()}
+
+    @property
+    def fits(self) -> dict[str, bool]:
+        """Whether each model's relative displacement error is within :data:`DISPLACEMENT_TOLERANCE`."""
+        return {label: error <= DISPLACEMENT_TOLERANCE for label, error in self.relative_errors.items()}
 
     @property
     def verdict(self) -> str:
         """Whether each model fitted the displacements (see :data:`DISPLACEMENT_TOLERANCE`)."""
-        return fit_verdict(self.relative_errors, DISPLACEMENT_TOLERANCE, "Max displacement error / largest displacement")
+        return fit_verdict(self.relative_errors, DISPLACEMENT_TOLERANCE,
+                           "Max error / size of the distortion (displacements, strain × length per atom)")
 
     @property
     def checks(self) -> dict[str, Any]:
@@ -380,7 +411,7 @@ class CrystalResult(Result):
 
     def summary(self) -> str:
         reach = [f"[bold red]Out of reach:[/] {self.out_of_reach}"] if self.out_of_reach else []
-        return "\n".join([crystal_summary(self.to_dict()), *reach, self.verdict, *convergence_notes(self.models),
+        return "\n".join([crystal_summary(self.to_dict()), *reach, self.verdict, *convergence_notes(self.models, self.fits),
                           self.breaking["sentence"]])
 
     def figures(self, out_dir: str | Path) -> list[Path]:
@@ -436,7 +467,8 @@ def run_crystal(
         graph={"num_edges": int(problem.edge_index.shape[1]), "avg_num_neighbors": problem.avg_num_neighbors,
                "species": problem.species},
         models=models,
-        breaking=analyse_breaking(models["relaxed"].model, match, settings),
+        breaking=analyse_breaking(models["relaxed"].model, match, settings,
+                                  fit_error=model_error(models["relaxed"].metrics, deformation_scale(match)[0])),
         seconds=time.perf_counter() - started,
         k_zero_share=_k_zero_share(match, settings.symprec),
     )

@@ -337,10 +337,19 @@ class FieldsResult(Result):
         }
 
     @property
+    def relative_errors(self) -> dict[str, float]:
+        """RMS force error over the RMS force, per model (training data)."""
+        return {label: math.sqrt(fitted.metrics["mse_relative"]) for label, fitted in self.models.items()}
+
+    @property
+    def fits(self) -> dict[str, bool]:
+        """Whether each model's relative force error is within :data:`FORCE_TOLERANCE`."""
+        return {label: error <= FORCE_TOLERANCE for label, error in self.relative_errors.items()}
+
+    @property
     def verdict(self) -> str:
         """Whether each model fitted the forces: RMS force error / RMS force (see :data:`FORCE_TOLERANCE`)."""
-        errors = {label: math.sqrt(fitted.metrics["mse_relative"]) for label, fitted in self.models.items()}
-        return fit_verdict(errors, FORCE_TOLERANCE, "RMS force error / RMS force")
+        return fit_verdict(self.relative_errors, FORCE_TOLERANCE, "RMS force error / RMS force")
 
     def summary(self) -> str:
         f = self.fields
@@ -360,7 +369,7 @@ class FieldsResult(Result):
         if "equivariant" in self.models:
             line += f", equivariant {self.models['equivariant'].metrics['mse_relative']:.1e}"
         return "\n".join(["[bold]fields read out of the relaxed weights[/]", table, line, self.verdict,
-                          *convergence_notes(self.models)])
+                          *convergence_notes(self.models, self.fits)])
 
     def figures(self, out_dir: str | Path) -> list[Path]:
         return plot_fields(self.to_dict(), out_dir)

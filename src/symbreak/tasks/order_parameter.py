@@ -333,7 +333,8 @@ def run_order_parameter(
         after_prediction = problem.predict(model)
     after = problem.evaluate(model)
 
-    tol, named_share = naming_tolerances(source, target, source_group, target_group)
+    tol, named_share = naming_tolerances(source, target, source_group, target_group,
+                                         fit_error=after["vertex_error"])
     analysis = breaking_analysis([snapshots["end"]], source_group, target_group, subject="the order parameter",
                                  tol=tol, named_share=named_share, contains_atol=max(1e-3, tol))
     return OrderParameterResult(

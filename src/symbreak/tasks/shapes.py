@@ -376,6 +376,11 @@ class ShapesResult(Result):
         }
 
     @property
+    def fits(self) -> dict[str, bool]:
+        """Whether each model's max vertex error is within :attr:`vertex_tolerance`."""
+        return {label: m.metrics["vertex_error"] <= self.vertex_tolerance for label, m in self.models.items()}
+
+    @property
     def verdict(self) -> str:
         """Whether each model reached the target, judged on the vertex error (see :data:`VERTEX_TOLERANCE`)."""
         errors = {label: fitted.metrics["vertex_error"] for label, fitted in self.models.items()}
@@ -392,7 +397,7 @@ class ShapesResult(Result):
         lines = [f"\n[bold]symbreak shapes: {self.source.name} → {self.target.name}[/] "
                  f"({len(self.source.points)} points; point groups {group_text(self.source_group)} → "
                  f"{group_text(self.target_group)}, tolerance {self.settings.symmetry_tol} × nearest-neighbour "
-                 "distance)", table, self.verdict, *convergence_notes(self.models),
+                 "distance)", table, self.verdict, *convergence_notes(self.models, self.fits),
                  "[bold]Learned symmetry breaking[/] (θ blocks other than 0e; signal with the 0e background removed):"]
         for index, theta in enumerate(self.relaxed.thetas):
             norms = theta.breaking_norms(relative=1e-3)
@@ -450,7 +455,8 @@ def run_shapes(
         problem, settings.train_settings(checkpoint_every, noise), baseline=baseline, progress=progress,
         checkpoint_dir=checkpoint_dir, resume=resume,
     )
-    tol, named_share = naming_tolerances(source, target, source_group, target_group)
+    tol, named_share = naming_tolerances(source, target, source_group, target_group,
+                                         fit_error=models["relaxed"].metrics["vertex_error"])
     breaking = breaking_analysis(models["relaxed"].thetas, source_group, target_group, tol=tol,
                                  named_share=named_share, contains_atol=max(1e-3, tol))
     deformation = deformation_decomposition(source.points, target.points - source.points, source_group,
@@ -465,19 +471,28 @@ def group_text(group: PointGroup) -> str:
 
 
 def detection_noise(source: Shape, target: Shape, source_group: PointGroup, target_group: PointGroup) -> float:
-    """The data's noise: the largest deviation of either detected group, relative to the shapes' size."""
+    """The data's noise: how far the source is from its detected group (its ``max_deviation``),
+    relative to the shapes' size.
+
+    Only the source counts: it is taken as symmetric up to noise. The target's deviation
+    cannot tell noise from deformation: at a loose tolerance a stretched target is detected
+    in a higher group, and its deviation is then the deformation itself.
+    """
     size = max(target.size, source.size, 1e-300)
-    return max(source_group.max_deviation or 0.0, target_group.max_deviation or 0.0) / size
+    return (source_group.max_deviation or 0.0) / size
 
 
 def naming_tolerances(source: Shape, target: Shape, source_group: PointGroup,
-                      target_group: PointGroup) -> tuple[float, float]:
-    """Stabiliser tolerance and named share for θ learned on these shapes (:func:`noise_tolerances`):
-    noise from :func:`detection_noise`, the deformation the largest vertex displacement, both
-    relative to the shapes' size."""
+                      target_group: PointGroup, fit_error: float = 0.0) -> tuple[float, float]:
+    """Stabiliser tolerance and named share for θ learned on these shapes (:func:`noise_tolerances`).
+
+    The noise is the larger of :func:`detection_noise` and ``fit_error`` (the relaxed model's
+    max vertex error over the target's size: θ is known only as precisely as it fits), the
+    deformation the largest vertex displacement, both relative to the shapes' size."""
     size = max(target.size, source.size, 1e-300)
     deformation = float(np.linalg.norm(target.points - source.points, axis=1).max()) / size
-    return noise_tolerances(detection_noise(source, target, source_group, target_group), deformation)
+    noise = max(detection_noise(source, target, source_group, target_group), fit_error)
+    return noise_tolerances(noise, deformation)
 
 
 def matching_tolerance(points: np.ndarray, tol: float) -> float:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from e3nn import o3
+
+if TYPE_CHECKING:  # e3nn (and torch) load only when irreps are read: point-set checks stay light
+    from e3nn import o3
 
 __all__ = ["as_irreps", "as_sh_irreps", "as_points"]
 
 
 def as_irreps(irreps, name: str) -> o3.Irreps:
     """``irreps`` as ``o3.Irreps``; ``ValueError`` naming the argument if it cannot be read."""
+    from e3nn import o3
+
     try:
         return o3.Irreps(irreps)
     except (ValueError, AssertionError, TypeError) as error:
@@ -18,6 +24,8 @@ def as_irreps(irreps, name: str) -> o3.Irreps:
 
 def as_sh_irreps(irreps_sh) -> o3.Irreps:
     """Irreps of spherical harmonics from an ``lmax`` or irreps; each ``l`` must have parity (-1)^l."""
+    from e3nn import o3
+
     if isinstance(irreps_sh, (int, np.integer)):
         if irreps_sh < 0:
             raise ValueError(f"irreps_sh: lmax must be >= 0, got {irreps_sh}")

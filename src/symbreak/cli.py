@@ -271,7 +271,7 @@ def fields(
 def _group_of_file(spec: str, tol: float, symprec: float):
     """Point group (and space group, for periodic structures) of a shape or structure file."""
     from .symmetry import PointGroup, space_group
-    from .tasks.shapes import BUILTIN_SHAPES, resolve_shape
+    from .point_sets import BUILTIN_SHAPES, resolve_shape
 
     path = Path(spec)
     if spec not in BUILTIN_SHAPES and path.suffix.lower() not in (".npy", ".csv", ".txt"):

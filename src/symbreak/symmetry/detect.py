@@ -32,6 +32,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .._validation import as_points
 from ._identify import IdentificationError, identify
 from ._names import MAX_AXIS_ORDER
 from ._ops import axis_of, closure, op_type, rotation
@@ -41,29 +42,8 @@ from .group import PointGroup
 __all__ = ["point_group_of_points"]
 
 
-def _as_points(points: Any) -> np.ndarray:
-    """A finite float64 ``(N, 3)`` array, N >= 1.
-
-    Same checks as ``symbreak._validation.as_points``, which cannot be used here: that module
-    imports e3nn (and torch) at import time, ~10 s that detecting a group must not cost.
-    """
-    try:
-        x = np.asarray(points, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"points: cannot read as an array of numbers ({error})") from None
-    if x.ndim != 2 or x.shape[1] != 3:
-        raise ValueError(f"points: expected an array of shape (N, 3), got shape {x.shape}")
-    if len(x) == 0:
-        raise ValueError("points: expected at least 1 point(s), got 0")
-    bad = ~np.isfinite(x).all(axis=1)
-    if bad.any():
-        rows = ", ".join(str(i) for i in np.flatnonzero(bad)[:5])
-        raise ValueError(f"points: coordinates must be finite numbers; NaN or inf in row(s) {rows}")
-    return x
-
-
 def _validate(points: Any, species: Any) -> tuple[np.ndarray, np.ndarray]:
-    x = _as_points(points)
+    x = as_points(points)
     if species is None:
         codes = np.zeros(len(x), dtype=np.int64)
     else:

@@ -19,8 +19,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/symbreak demo --out demo_output
 
+# Two workers: the suite is many small CPU-bound tests, and both cores of a CI machine help.
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q -n 2
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q

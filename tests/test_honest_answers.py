@@ -44,12 +44,10 @@ def test_under_training_is_said():
     summary = result.summary()
     assert "did NOT fit" in summary  # 20 epochs do not reach 1 % vertex error
     assert "relaxed training has NOT converged" in summary and "--epochs 40" in summary
-    # trained to the end, nothing is said
-    done = run_shapes("cube", "prism", ShapeSettings(epochs=300), baseline=False)
-    assert done.fits["relaxed"] and "NOT converged" not in done.summary()
+    # (trained to the end, nothing is said: tests/test_shapes.py::test_cube_to_prism_reproduces_the_paper)
 
 
-@pytest.mark.e2e
+@pytest.mark.slow
 def test_noisy_shapes_are_named_as_without_noise():
     module = _example()
     case = next(c for c in module.shape_cases() if c.name.startswith("cube → prism, 1 % noise"))

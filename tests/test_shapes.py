@@ -23,7 +23,8 @@ def non_scalar_norms(report):
 
 @pytest.mark.e2e
 def test_cube_to_prism_reproduces_the_paper():
-    report = run_shapes("cube", "prism", ShapeSettings(seed=3)).to_dict()
+    result = run_shapes("cube", "prism", ShapeSettings(seed=3))
+    report = result.to_dict()
     relaxed, baseline = report["relaxed"], report["equivariant"]
     assert relaxed["loss"] * 1000 < baseline["loss"]
     assert relaxed["vertex_error"] < 1e-2
@@ -37,6 +38,7 @@ def test_cube_to_prism_reproduces_the_paper():
     assert breaking["breaking_irreps"] == ["Eg"]
     assert breaking["residual_group"] == "D4h" and breaking["residual_contains_target"]
     assert "Eg of Oh; residual symmetry D4h" in breaking["sentence"]
+    assert "NOT converged" not in result.summary() and "Only the relaxed network fits" in result.summary()
 
 
 @pytest.mark.e2e
@@ -50,7 +52,7 @@ def test_cube_to_cube_learns_no_breaking():
 
 @pytest.mark.parametrize("target, allowed", [("cube", {"A1g"}), ("prism", {"A1g", "Eg"})])
 def test_gradient_at_initialisation_obeys_curie(target, allowed):
-    """Paper 004: gradients of an invariant loss are as symmetric as input and target together."""
+    """Smidt et al. 2021: gradients of an invariant loss are as symmetric as input and target together."""
     from symbreak.symmetry import PointGroup, decompose
     from symbreak.tasks.shapes import ShapeProblem
 

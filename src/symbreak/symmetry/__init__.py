@@ -10,7 +10,7 @@ from ._identify import IdentificationError
 from ._names import CRYSTALLOGRAPHIC, HERMANN_MAUGUIN, MAX_AXIS_ORDER, point_group_names
 from .coupling import coupling_coefficients, irrep_matrices
 from .crystal import space_group
-from .decompose import Decomposition, decompose, irreps_content, projectors, representation
+from .decompose import Decomposition, decompose, irreps_content, projectors, representation, wigner_matrices
 from .group import PointGroup
 from .subgroups import breaking_irreps, stabilizer, subgroup
 
@@ -21,6 +21,7 @@ __all__ = [
     "irreps_content",
     "projectors",
     "representation",
+    "wigner_matrices",
     "stabilizer",
     "subgroup",
     "breaking_irreps",

@@ -1,3 +1,5 @@
+"""Fixtures shared by the whole suite."""
+
 import pytest
 import torch
 
@@ -15,3 +17,13 @@ def float64():
 @pytest.fixture
 def generator():
     return torch.Generator().manual_seed(1234)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread per test: the graphs here are tiny (more threads only add overhead on a
+    busy machine), and ``make test`` already runs two workers on the two cores."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

@@ -21,13 +21,6 @@ CUBIC, TETRAGONAL = "BaTiO3-cubic", "BaTiO3-tetragonal"
 FAST = CrystalSettings(epochs=100, lmax_relaxed=1, irreps_hidden="8x0e+4x1o+4x2e")
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny graphs: one torch thread is faster and steadier than several (see DEPENDENCIES.md)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="module")

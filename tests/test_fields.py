@@ -21,13 +21,6 @@ from symbreak.tasks.fields import (
 
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Single-node graphs are tiny: on a busy machine 2 threads make each step ~7x slower."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 FAST = dict(epochs=40)  # the paper's data (500 steps, batch 50), fewer epochs

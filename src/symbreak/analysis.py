@@ -116,7 +116,8 @@ class BreakingAnalysis:
             text += f" ({relation} the target's {self.target_group.name})"
         if self.treated_as_zero:
             shown = ", ".join(f"{k} {v:.1%}" for k, v in sorted(self.treated_as_zero.items(), key=lambda kv: -kv[1]))
-            text += f"; treated as zero (each below {self.named_share:.1%} of the breaking weight): {shown}"
+            text += (f"; treated as zero (below {self.named_share:.1%} of the breaking weight, or absent from "
+                     f"the data's own deformation): {shown}")
         if self.breaking_irreps and self.invariant_share >= _NAMED_SHARE:
             text += (f"; its {self.group.real_irrep_labels[0]} part ({self.invariant_share:.0%} of the weight) "
                      f"is invariant under {self.group.name} and breaks nothing")
@@ -160,6 +161,7 @@ def breaking_analysis(
     subject: str = "the learned symmetry breaking",
     named_share: float = _NAMED_SHARE,
     contains_atol: float = 1e-3,
+    reference: dict[str, float] | None = None,
 ) -> BreakingAnalysis:
     r"""Decompose learned signals into irreps of ``group`` and find what symmetry is left.
 
@@ -170,7 +172,8 @@ def breaking_analysis(
               \qquad P_\Gamma = \frac{d_\Gamma}{|G|}\sum_{g} \chi_\Gamma(g)^* D(g)
 
     summed over the signals :math:`x_s` (e.g. the θ of every layer). The residual group
-    is the stabiliser of all signals together,
+    is the stabiliser of all signals together, after the irreps treated as zero (below
+    ``named_share`` of the breaking weight: noise) are projected out,
     :math:`\{g \in G : \lVert D(g)x_s - x_s\rVert \le \mathrm{tol}\,\lVert x \rVert\ \forall s\}`.
     The trivial irrep's share (e.g. the cubic harmonic in the ``4e`` block for Oh)
     breaks nothing and is reported but not named as breaking. All of it runs in float64.
@@ -191,6 +194,11 @@ def breaking_analysis(
         as treated as zero, not named; raise it with the data's noise (:func:`noise_tolerances`).
     contains_atol : float
         Tolerance on matrix entries of the check residual ⊇ target.
+    reference : dict of str to float, optional
+        Shares of the same irreps in the data itself (e.g. the deformation,
+        :func:`deformation_decomposition`). An irrep of the signals that holds less than
+        ``named_share`` of the reference is treated as zero: a breaking the data do not
+        carry can only be the fit following noise.
     """
     from .symmetry import stabilizer
 
@@ -199,9 +207,10 @@ def breaking_analysis(
     total = sum(float(np.sum(x**2)) for x in cleaned)
     trivial = group.real_irrep_labels[0]
     weights = {label: 0.0 for label in group.real_irrep_labels}
-    per_signal = []
+    per_signal, parts_of = [], []
     for theta in thetas:
         parts = theta.decompose(group)
+        parts_of.append(parts)
         per_signal.append({"norm": parts.norm, "fractions": parts.fractions})
         for label, fraction in parts.fractions.items():
             if total > 0:
@@ -209,17 +218,30 @@ def breaking_analysis(
     nontrivial = {label: w for label, w in weights.items() if label != trivial}
     nontrivial_total = sum(nontrivial.values())
     significant = nontrivial_total > _ROUND_OFF_SHARE
+    reference_total = None if reference is None else sum(v for k, v in reference.items() if k != trivial)
+
+    def in_data(label: str) -> bool:
+        if not reference_total:
+            return True
+        return reference.get(label, 0.0) >= named_share * reference_total
+
     breaking = sorted(
-        (label for label, w in nontrivial.items() if significant and w >= named_share * nontrivial_total),
+        (label for label, w in nontrivial.items()
+         if significant and w >= named_share * nontrivial_total and in_data(label)),
         key=lambda label: -nontrivial[label],
     )
     treated_as_zero = {
         label: w / nontrivial_total for label, w in nontrivial.items()
-        if significant and _ROUND_OFF_SHARE * nontrivial_total < w < named_share * nontrivial_total
+        if significant and w > _ROUND_OFF_SHARE * nontrivial_total and label not in breaking
     }
+    # The residual group is that of what was named: the components treated as zero (noise,
+    # round-off) are left out, so the residual agrees with the named irreps.
+    kept = [trivial, *breaking]
+    named_signals = [sum((parts.components[label] for label in kept), np.zeros(len(x)))
+                     for parts, x in zip(parts_of, cleaned)]
     residual = group
-    if total > 0:
-        concatenated = np.concatenate(cleaned)
+    if total > 0 and any(np.any(x) for x in named_signals):
+        concatenated = np.concatenate(named_signals)
         all_irreps = "+".join(theta.irreps for theta in thetas)
         residual = stabilizer(concatenated, all_irreps, group, tol=tol)
     contains = None if target_group is None else bool(residual.contains(target_group, atol=contains_atol))
@@ -246,8 +268,8 @@ def noise_tolerances(noise: float, deformation: float, base_tol: float = 1e-4) -
     the shape's size) on a deformation of relative size :math:`\delta` perturbs the learned
     signals by about :math:`r = \sigma / \delta` relative to their size. The stabiliser then
     accepts :math:`\lVert D(g)\theta - \theta\rVert \le 3r\lVert\theta\rVert` (at least
-    ``base_tol``, at most 0.3), and irreps below :math:`(3r)^2` of the breaking weight (at least
-    1 %) are noise.
+    ``base_tol``, at most 0.3), and irreps below :math:`r^2` of the breaking weight (at least
+    1 %, at most 20 %) are noise: a part of relative amplitude r carries a share r².
 
     Returns
     -------
@@ -257,7 +279,7 @@ def noise_tolerances(noise: float, deformation: float, base_tol: float = 1e-4) -
         raise ValueError(f"noise and deformation must be >= 0, got {noise!r} and {deformation!r}")
     relative = noise / max(deformation, noise, 1e-300) if noise > 0 else 0.0
     tol = min(max(base_tol, 3.0 * relative), 0.3)
-    return tol, max(_NAMED_SHARE, min(tol**2, 0.2))
+    return tol, max(_NAMED_SHARE, min(relative**2, 0.2))
 
 
 def deformation_decomposition(

@@ -304,7 +304,8 @@ def symmetry(
 
     group, extra, count = _group_of_file(file, tol, symprec)
     name = group.name if group.limit_group is None else f"{group.limit_group} (finite stand-in {group.name})"
-    console.print(f"[bold]{file}[/]: {count} points, point group [bold]{name}[/], order {group.order}"
+    deviation = "" if group.max_deviation is None else f" (max deviation {group.max_deviation:.2g})"
+    console.print(f"[bold]{file}[/]: {count} points, point group [bold]{name}[/]{deviation}, order {group.order}"
                   + (f", {extra}" if extra else ""), highlight=False)
     if group.is_standard:
         console.print("standard orientation: principal axis z, C2' / σv along x", highlight=False)

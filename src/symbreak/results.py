@@ -36,6 +36,11 @@ def format_number(value: float) -> str:
     return f"{value:.2e}" if value != 0 and (abs(value) < 1e-2 or abs(value) >= 1e4) else f"{value:.3g}"
 
 
+def _percent(value: float) -> str:
+    """``"12.34%"``, or ``"1.9e-06"`` (a plain fraction) when the percentage would read 0.00%."""
+    return f"{value:.2%}" if value >= 1e-4 else f"{value:.1e}"
+
+
 def fit_verdict(errors: dict[str, float], tolerance: float, quantity: str) -> str:
     """Whether each model fitted, judged on a relative error the user cares about.
 
@@ -50,7 +55,7 @@ def fit_verdict(errors: dict[str, float], tolerance: float, quantity: str) -> st
     """
     relaxed = errors["relaxed"]
     fits = {label: error <= tolerance for label, error in errors.items()}
-    shown = "; ".join(f"{label} {error:.2%}" for label, error in errors.items())
+    shown = "; ".join(f"{label} {_percent(error)}" for label, error in errors.items())
     text = f"{quantity} (tolerance {tolerance:.0%}): {shown}."
     if "equivariant" in errors:
         if fits["relaxed"] and not fits["equivariant"]:

@@ -290,13 +290,16 @@ def _structure_entry(atoms, symprec: float) -> dict[str, Any]:
     from ..symmetry import PointGroup, space_group
 
     symbol, number = space_group(atoms, symprec=symprec)
+    group = PointGroup.from_atoms(atoms, symprec=symprec)
     return {
         "name": atoms.info.get("name", atoms.get_chemical_formula()),
         "formula": atoms.get_chemical_formula(),
         "num_atoms": len(atoms),
         "space_group": symbol,
         "space_group_number": number,
-        "point_group": PointGroup.from_atoms(atoms, symprec=symprec).name,
+        "point_group": group.name,
+        "point_group_max_deviation": group.max_deviation,
+        "symprec": symprec,
         "cell": atoms.cell.array.tolist(),
         "symbols": atoms.get_chemical_symbols(),
         "positions": atoms.positions.tolist(),
@@ -556,9 +559,14 @@ def _draw_cell(ax, cell: np.ndarray) -> None:
 def crystal_summary(report: dict[str, Any]) -> str:
     """A few plain-text lines a newcomer can read: groups, fit quality, order parameter."""
     src, tgt, b = report["source"], report["target"], report["breaking"]
+    def deviation(entry: dict[str, Any]) -> str:
+        value = entry.get("point_group_max_deviation")
+        return "" if value is None else f", max deviation {value:.2g} Å at symprec {entry['symprec']:g} Å"
+
     lines = [
-        f"{src['name']} ({src['formula']}, {src['space_group']}, point group {src['point_group']}) → "
-        f"{tgt['name']} ({tgt['space_group']}, point group {tgt['point_group']}), {src['num_atoms']} atoms",
+        f"{src['name']} ({src['formula']}, {src['space_group']}, point group {src['point_group']}{deviation(src)}) "
+        f"→ {tgt['name']} ({tgt['space_group']}, point group {tgt['point_group']}{deviation(tgt)}), "
+        f"{src['num_atoms']} atoms",
         f"largest displacement {report['matching']['max_displacement']:.4f} Å"
         + (f", strain {np.abs(report['matching']['strain']).max():.2e}" if report["matching"]["cells_differ"] else ""),
     ]

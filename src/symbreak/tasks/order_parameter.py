@@ -29,6 +29,7 @@ from .shapes import (
     Shape,
     ShapeProblem,
     ShapeSettings,
+    deformation_shares,
     group_text,
     matching_tolerance,
     naming_tolerances,
@@ -336,7 +337,8 @@ def run_order_parameter(
     tol, named_share = naming_tolerances(source, target, source_group, target_group,
                                          fit_error=after["vertex_error"])
     analysis = breaking_analysis([snapshots["end"]], source_group, target_group, subject="the order parameter",
-                                 tol=tol, named_share=named_share, contains_atol=max(1e-3, tol))
+                                 tol=tol, named_share=named_share, contains_atol=max(1e-3, tol),
+                                 reference=deformation_shares(source, target, source_group, matching))
     return OrderParameterResult(
         source=source, target=target, source_group=source_group, target_group=target_group,
         settings=settings, cutoff=problem.cutoff, order_parameter=snapshots["end"], analysis=analysis,

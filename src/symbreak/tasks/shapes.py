@@ -41,6 +41,7 @@ __all__ = [
     "VERTEX_TOLERANCE",
     "matching_tolerance",
     "naming_tolerances",
+    "deformation_shares",
     "group_text",
 ]
 
@@ -234,7 +235,7 @@ class ShapesResult(Result):
     cutoff: float
     models: dict[str, FittedModel]
     breaking: BreakingAnalysis
-    deformation: dict[str, float]
+    deformation: dict[str, float] | None
     noise: float = 0.0
 
     @property
@@ -297,8 +298,12 @@ class ShapesResult(Result):
                 if pseudo != "0":
                     lines.append(f"           pseudoscalar signal ∝ {pseudo}")
         lines.append(self.breaking.sentence)
-        lines.append(f"The deformation itself (target − source) in irreps of {self.source_group.name}: "
-                     + _shares_text(self.deformation, self.source_group.real_irrep_labels[0]))
+        if self.deformation is None:
+            lines.append("The deformation itself could not be decomposed: the source's vertices do not match "
+                         f"under {self.source_group.name} within the tolerance.")
+        else:
+            lines.append(f"The deformation itself (target − source) in irreps of {self.source_group.name}: "
+                         + _shares_text(self.deformation, self.source_group.real_irrep_labels[0]))
         return "\n".join(lines)
 
     def figures(self, out_dir: str | Path) -> list[Path]:
@@ -345,10 +350,10 @@ def run_shapes(
     )
     tol, named_share = naming_tolerances(source, target, source_group, target_group,
                                          fit_error=models["relaxed"].metrics["vertex_error"])
+    deformation = deformation_shares(source, target, source_group,
+                                     matching_tolerance(source.points, settings.symmetry_tol))
     breaking = breaking_analysis(models["relaxed"].thetas, source_group, target_group, tol=tol,
-                                 named_share=named_share, contains_atol=max(1e-3, tol))
-    deformation = deformation_decomposition(source.points, target.points - source.points, source_group,
-                                            tol=matching_tolerance(source.points, settings.symmetry_tol))
+                                 named_share=named_share, contains_atol=max(1e-3, tol), reference=deformation)
     return ShapesResult(source, target, source_group, target_group, settings, problem.cutoff, models, breaking,
                         deformation, noise)
 
@@ -381,6 +386,16 @@ def naming_tolerances(source: Shape, target: Shape, source_group: PointGroup,
     deformation = float(np.linalg.norm(target.points - source.points, axis=1).max()) / size
     noise = max(detection_noise(source, target, source_group, target_group), fit_error)
     return noise_tolerances(noise, deformation)
+
+
+def deformation_shares(source: Shape, target: Shape, group: PointGroup, tol: float) -> dict[str, float] | None:
+    """Shares of the deformation itself (target − source) in ``group``'s irreps
+    (:func:`~symbreak.analysis.deformation_decomposition`), or ``None`` when the source's
+    vertices do not match under ``group`` within ``tol``: an analysis step never loses a result."""
+    try:
+        return deformation_decomposition(source.points, target.points - source.points, group, tol=tol)
+    except ValueError:
+        return None
 
 
 def matching_tolerance(points: np.ndarray, tol: float) -> float:

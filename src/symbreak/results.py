@@ -53,7 +53,6 @@ def fit_verdict(errors: dict[str, float], tolerance: float, quantity: str) -> st
     quantity : str
         What the error is, e.g. ``"max vertex error / target size"``.
     """
-    relaxed = errors["relaxed"]
     fits = {label: error <= tolerance for label, error in errors.items()}
     shown = "; ".join(f"{label} {_percent(error)}" for label, error in errors.items())
     text = f"{quantity} (tolerance {tolerance:.0%}): {shown}."

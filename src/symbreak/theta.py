@@ -15,7 +15,6 @@ import numpy as np
 
 if TYPE_CHECKING:  # torch and e3nn load only when θ is actually analysed
     import torch
-    from e3nn import o3
 
     from .symmetry import Decomposition, PointGroup
 

@@ -33,6 +33,7 @@ from .._dtype import default_dtype
 from ..nn import RelaxedNetwork, average_num_neighbors
 from ..periodic import periodic_edge_vectors, periodic_radius_graph
 from ..structures import StructureMatch, load_structure, match_structures
+from ..symmetry import PointGroup
 from ..results import Result, fit_verdict
 from ..run import FittedModel, convergence_notes, fit_models
 from ..theta import thetas_of
@@ -244,7 +245,7 @@ def model_error(metrics: dict[str, Any], length: float) -> float:
 
 
 def analyse_breaking(model: torch.nn.Module, match: StructureMatch, settings: CrystalSettings,
-                     fit_error: float = 0.0) -> dict[str, Any]:
+                     fit_error: float = 0.0, group: PointGroup | None = None) -> dict[str, Any]:
     """Point-group analysis of the learned θ (all layers) against the source and target.
 
     Returns a JSON-able dict: ``source_point_group``; ``decomposition`` (fraction of the
@@ -259,11 +260,13 @@ def analyse_breaking(model: torch.nn.Module, match: StructureMatch, settings: Cr
     :func:`~symbreak.analysis.noise_tolerances`: noise is the largest of the two detected
     groups' deviations and ``fit_error`` (Å, how precisely the model fits), relative to the
     size of the distortion (:func:`deformation_scale`); ``settings.symmetry_tol`` is the floor.
+    ``group`` is the source's point group, if already found (else it is detected here).
     """
     from ..analysis import breaking_analysis, noise_tolerances
-    from ..symmetry import PointGroup, breaking_irreps
+    from ..symmetry import breaking_irreps
 
-    group = PointGroup.from_atoms(match.source, symprec=settings.symprec)
+    if group is None:
+        group = PointGroup.from_atoms(match.source, symprec=settings.symprec)
     target_group = PointGroup.from_atoms(match.target_in_source_frame(), symprec=settings.symprec)
     noise = max(group.max_deviation or 0.0, target_group.max_deviation or 0.0, fit_error)
     tol, named_share = noise_tolerances(noise, deformation_scale(match)[1], base_tol=settings.symmetry_tol)
@@ -286,11 +289,10 @@ def analyse_breaking(model: torch.nn.Module, match: StructureMatch, settings: Cr
     }
 
 
-def _structure_entry(atoms, symprec: float) -> dict[str, Any]:
-    from ..symmetry import PointGroup, space_group
+def _structure_entry(atoms, symprec: float, group: PointGroup) -> dict[str, Any]:
+    from ..symmetry import space_group
 
     symbol, number = space_group(atoms, symprec=symprec)
-    group = PointGroup.from_atoms(atoms, symprec=symprec)
     return {
         "name": atoms.info.get("name", atoms.get_chemical_formula()),
         "formula": atoms.get_chemical_formula(),
@@ -462,16 +464,20 @@ def run_crystal(
         problem, settings.train_settings(checkpoint_every), baseline=baseline, progress=progress,
         checkpoint_dir=checkpoint_dir, resume=resume,
     )
+    # the source's group is detected once: the structure entry and the analysis share it
+    source_group = PointGroup.from_atoms(match.source, symprec=settings.symprec)
+    target_group = PointGroup.from_atoms(match.target, symprec=settings.symprec)
     return CrystalResult(
         match=match,
         settings=settings,
-        source=_structure_entry(match.source, settings.symprec),
-        target=_structure_entry(match.target, settings.symprec),
+        source=_structure_entry(match.source, settings.symprec, source_group),
+        target=_structure_entry(match.target, settings.symprec, target_group),
         graph={"num_edges": int(problem.edge_index.shape[1]), "avg_num_neighbors": problem.avg_num_neighbors,
                "species": problem.species},
         models=models,
         breaking=analyse_breaking(models["relaxed"].model, match, settings,
-                                  fit_error=model_error(models["relaxed"].metrics, deformation_scale(match)[0])),
+                                  fit_error=model_error(models["relaxed"].metrics, deformation_scale(match)[0]),
+                                  group=source_group),
         seconds=time.perf_counter() - started,
         k_zero_share=_k_zero_share(match, settings.symprec),
     )

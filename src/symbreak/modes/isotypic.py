@@ -1,0 +1,237 @@
+"""Symmetry modes of a per-atom field on a supercell: isotypic projectors of ``G / T_S``.
+
+A field :math:`f_j \\in \\mathbb{R}^d` on the supercell atoms (displacements ``1o``, axial vectors
+``1e``, scalars ``0e``, quadrupoles ``2e``, …) carries the representation
+
+.. math:: (g \\cdot f)_{\\pi_g(j)} = D(R_g)\\, f_j
+
+of the quotient Q (:class:`~symbreak.modes.quotient.SpaceGroupAction`), with :math:`D` e3nn's
+Wigner matrix of the field's O(3) irrep (parity applied for improper R). For each physically
+irreducible representation Γ of Q (a k-star and a small irrep; complex pairs combined), the
+isotypic projector
+
+.. math:: P_\\Gamma = \\frac{d_\\Gamma}{|Q|} \\sum_{g \\in Q} \\chi_\\Gamma(g)^*\\, D(g)
+
+is real, symmetric and idempotent (D(g) is orthogonal); the projectors of different Γ are
+orthogonal and sum to the identity, so the components :math:`P_\\Gamma f` are orthogonal and add up
+to :math:`f`. Each Γ present in the field gives one *mode subspace* (its image, of dimension
+multiplicity × dim Γ) with an orthonormal basis from the eigenvectors of :math:`P_\\Gamma`.
+
+The k-star of Γ follows from its characters on the translations (:math:`\\chi(t) = \\sum_{k} d\\,
+e^{-2\\pi i k\\cdot t}`), the label from the characters of the little co-group on one arm
+(:mod:`symbreak.modes.labels`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from ..symmetry import wigner_matrices
+from .labels import format_k, iso_ir_label, kpoint_letter, little_cogroup, point_group_of, representative_arm
+from .quotient import SpaceGroupAction, lattice_points
+
+__all__ = ["ModeSpace", "mode_spaces", "field_matrices", "apply_element", "stabilizer_order"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ModeSpace:
+    """One isotypic subspace of the field space on the supercell.
+
+    Attributes
+    ----------
+    label : str
+        ISO-IR label (``"R4+"``) or a descriptive one ending in ``(not ISO-IR)``.
+    iso_ir : bool
+        Whether ``label`` is an ISO-IR label.
+    k : (3,) float
+        Representative arm of the star (parent reciprocal fractional coordinates, in (-½, ½]).
+    star : (s, 3) float
+        All arms of the star commensurate with the supercell.
+    small_irrep : str
+        Mulliken label of the little co-group irrep and the group, e.g. ``"T1g of Oh"``.
+    dimension : int
+        Dimension of the physically irreducible representation of Q (arms × small irrep).
+    multiplicity : int
+        Copies of it in the field.
+    basis : (N * d, dimension * multiplicity) float64
+        Orthonormal basis of the subspace (field flattened atom-major).
+    projector : (N * d, N * d) float64
+        :math:`P_\\Gamma`.
+    """
+
+    label: str
+    iso_ir: bool
+    k: np.ndarray
+    star: np.ndarray
+    small_irrep: str
+    dimension: int
+    multiplicity: int
+    basis: np.ndarray
+    projector: np.ndarray
+
+
+def field_matrices(action: SpaceGroupAction, irrep: str) -> np.ndarray:
+    """:math:`D(R_i)` of the field's O(3) irrep for every spglib operation, (p, d, d).
+
+    l ≤ 1 is written directly (e3nn's ``1o`` basis is (x, y, z), so D = R; ``1e``: det(R) R;
+    ``0e``: 1; ``0o``: det R), which avoids importing torch for displacements; l ≥ 2 uses
+    e3nn's harmonics through :func:`symbreak.symmetry.wigner_matrices`.
+    """
+    r = action.cartesian
+    det = np.linalg.det(r)[:, None, None]
+    direct = {"1o": r, "1e": det * r, "0e": np.ones((len(r), 1, 1)), "0o": det}
+    text = str(irrep).strip()
+    if text in direct:
+        return np.array(direct[text], dtype=np.float64)
+    return wigner_matrices(irrep, r)
+
+
+def apply_element(action: SpaceGroupAction, blocks: np.ndarray, element: int, field: np.ndarray) -> np.ndarray:
+    """:math:`g \\cdot f` for one element; ``field`` (N, d, ...) → same shape."""
+    op = int(action.op_of(element))
+    out = np.empty_like(field)
+    out[action.permutations[element]] = np.einsum("ab,jb...->ja...", blocks[op], field)
+    return out
+
+
+def stabilizer_order(action: SpaceGroupAction, blocks: np.ndarray, field: np.ndarray, atol: float) -> int:
+    """Number of elements g of Q with :math:`\max_j |(g\cdot f)_j - f_j| \le` ``atol``: the order of
+    the isotropy group of ``field`` (N, d) in Q (translations of the supercell excluded)."""
+    rotated = np.einsum("pab,jb->pja", blocks, field)  # (p, N, d)
+    ops = action.op_of(np.arange(action.order))
+    moved = np.empty((action.order,) + field.shape)
+    rows = np.arange(action.order)[:, None]
+    moved[rows, action.permutations] = rotated[ops]
+    err = np.linalg.norm(moved - field[None], axis=-1).max(axis=1)
+    return int(np.sum(err <= atol))
+
+
+def _projector(action: SpaceGroupAction, blocks: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """:math:`\\sum_g c(g) D(g)` as a dense (N d, N d) matrix, grouped by rotation:
+    :math:`\\sum_i M_i \\otimes D(R_i)` with :math:`M_i = \\sum_t c(i, t)\\,\\Pi_{(i,t)}`."""
+    p, n = len(action.rotations), action.n_cells
+    n_atoms = action.permutations.shape[1]
+    m = np.zeros((p, n_atoms, n_atoms))
+    ops = np.repeat(np.arange(p), n)[:, None]
+    cols = np.arange(n_atoms)[None, :]
+    np.add.at(m, (np.broadcast_to(ops, action.permutations.shape), action.permutations,
+                  np.broadcast_to(cols, action.permutations.shape)),
+              np.broadcast_to(coefficients[:, None], action.permutations.shape))
+    d = blocks.shape[1]
+    return np.einsum("pab,pcd->acbd", m, blocks).reshape(n_atoms * d, n_atoms * d)
+
+
+def _commensurate_k(action: SpaceGroupAction) -> np.ndarray:
+    """The n wavevectors k (rows, parent reciprocal fractional, in (-½, ½]) with H k integral."""
+    q = lattice_points(action.matrix.T)
+    k = q @ np.linalg.inv(action.matrix.astype(np.float64)).T
+    k = k - np.floor(k + 0.5 - 1e-9)  # into (-1/2, 1/2]
+    return k
+
+
+def _arm_projection(action: SpaceGroupAction, k: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """:math:`P_k v = \\frac1n \\sum_t e^{2\\pi i k\\cdot t} D(t) v` for columns of ``vectors`` (N d, r)."""
+    n_atoms = action.permutations.shape[1]
+    v = vectors.reshape(n_atoms, -1, vectors.shape[-1])
+    out = np.zeros(v.shape, dtype=np.complex128)
+    phases = np.exp(2j * np.pi * action.translations @ k)
+    for s, phase in enumerate(phases):
+        out[action.permutations[s]] += phase * v  # element (identity op, translation s) = index s
+    return (out / action.n_cells).reshape(vectors.shape)
+
+
+def _star(action: SpaceGroupAction, character: np.ndarray, dimension: int) -> np.ndarray:
+    ks = _commensurate_k(action)
+    chi_t = character[: action.n_cells]  # elements (identity op, translation s)
+    weight = (np.exp(2j * np.pi * ks @ action.translations.T) @ chi_t).real / action.n_cells
+    return ks[weight > 0.5]
+
+
+def _label(action: SpaceGroupAction, blocks: np.ndarray, star: np.ndarray, basis: np.ndarray) -> tuple[str, bool, np.ndarray, str]:
+    cell = action.parent.cell.array
+    letter = kpoint_letter(star[0], cell, len(action.rotations)) if len(star) else None
+    k = representative_arm(star, letter)
+    little = little_cogroup(k, action.rotations)
+    group, index, standard = point_group_of(action.cartesian[little], cell)
+    at_gamma = np.allclose(k, 0, atol=1e-8)
+    symmorphic_here = np.allclose(action.shifts[little], 0, atol=1e-6)
+    if not (at_gamma or symmorphic_here):
+        text = (f"k={format_k(k)}: no label (non-symmorphic operations or origin without full site symmetry "
+                f"at k ≠ 0; not ISO-IR)")
+        return text, False, k, "-"
+    arm = _arm_projection(action, k, basis) if not at_gamma else basis.astype(np.complex128)
+    n_atoms = action.permutations.shape[1]
+    d = blocks.shape[1]
+    chi = np.empty(len(little), dtype=np.complex128)
+    for j, op in enumerate(little):
+        moved = apply_element(action, blocks, action.element(op, 0), arm.reshape(n_atoms, d, -1)).reshape(arm.shape)
+        chi[j] = np.trace(arm.conj().T @ moved)
+    chars = group.character_table if np.iscomplexobj(group.character_table) else group.character_table.astype(complex)
+    per_element = chars[:, group.class_of][:, index]  # (irreps, little ops)
+    weights = (per_element.conj() @ chi).real / len(little)
+    present = [(lab, w) for lab, w in zip(group.irrep_labels, weights) if w > 0.5]
+    if len(present) != 1:
+        names = "+".join(lab for lab, _ in present)
+        return f"{letter or 'k=' + format_k(k)}: {names} of {group.name} (not ISO-IR)", False, k, f"{names} of {group.name}"
+    mulliken = present[0][0]
+    label, iso = iso_ir_label(letter, k, group, mulliken, standard)
+    return label, iso, k, f"{mulliken} of {group.name}"
+
+
+def mode_spaces(action: SpaceGroupAction, irrep: str = "1o", atol: float = 1e-8) -> list[ModeSpace]:
+    """Every symmetry-mode subspace of the field space ``irrep`` on the supercell of ``action``.
+
+    Parameters
+    ----------
+    action : SpaceGroupAction
+        The parent's space group on the supercell.
+    irrep : str
+        O(3) irrep of the per-atom values in e3nn notation: ``"1o"`` displacements (polar
+        vectors), ``"1e"`` axial vectors (magnetic-like moments), ``"0e"`` scalars, ``"2e"``
+        quadrupoles; any single e3nn irrep.
+    atol : float
+        Eigenvalue tolerance of the projectors.
+
+    Returns
+    -------
+    list of ModeSpace, sorted by label; their bases together are an orthonormal basis of the
+    whole field space.
+    """
+    blocks = field_matrices(action, irrep)
+    d = blocks.shape[1]
+    n_atoms = action.permutations.shape[1]
+    fixed = action.permutations == np.arange(n_atoms)[None, :]
+    trace = np.einsum("pii->p", blocks)[action.op_of(np.arange(action.order))]
+    chi_field = fixed.sum(axis=1) * trace
+    spaces = []
+    for character, dim in action.physical_irreps():
+        overlap = float(character @ chi_field) / action.order  # = multiplicity × (1 or 2 for a pair)
+        if overlap < 0.5:
+            continue
+        pair = 2 if _is_pair(action, character, dim) else 1
+        projector = _projector(action, blocks, (dim / pair) / action.order * character)
+        projector = 0.5 * (projector + projector.T)
+        values, vectors = np.linalg.eigh(projector)
+        if np.abs(values[(values > atol) & (values < 1 - 1e-6)]).size:
+            raise RuntimeError("projector is not idempotent")  # pragma: no cover
+        basis = vectors[:, values > 0.5]
+        star = _star(action, character, dim)
+        label, iso, k, small = _label(action, blocks, star, basis)
+        spaces.append(ModeSpace(label, iso, k, star, small, dim, basis.shape[1] // dim, basis, projector))
+    total = sum(s.basis.shape[1] for s in spaces)
+    if total != n_atoms * d:  # pragma: no cover (completeness of characters)
+        raise RuntimeError(f"mode subspaces span {total} of {n_atoms * d} dimensions")
+    return sorted(spaces, key=lambda s: (not s.iso_ir, s.label))
+
+
+def _is_pair(action: SpaceGroupAction, character: np.ndarray, dim: int) -> bool:
+    """Whether a physical character came from a complex-conjugate pair (norm 2|Q| instead of |Q|)."""
+    return bool(round(float(character @ character) / action.order) == 2)
+
+
+def flatten(values: Any) -> np.ndarray:
+    """Per-atom values (N, d) → (N d,) float64."""
+    return np.asarray(values, dtype=np.float64).reshape(-1)

@@ -231,18 +231,18 @@ class ModeDecomposition(Result):
             f"origin: {self.origin}" + (f" (parent shifted by {self.origin_shift_parent})" if any(self.origin_shift_parent) else ""),
             f"child cell = {np.asarray(self.matrix).tolist()} × parent cell; analysed on "
             f"{np.asarray(self.analysis_matrix).tolist()} ({len(self.field_values)} atoms)",
-            f"{'irrep':<10} {'k':<16} {'amplitude' + unit:>14} {'parent cell' + unit:>14} {'share':>8}  isotropy subgroup",
+            f"{'irrep':<7} {'k':<14} {'A' + unit:>9} {'Ap' + unit:>9} {'share':>7}  isotropy subgroup",
         ]
         for m in self.modes:
             if m.amplitude < threshold:
                 continue
-            lines.append(f"{m.irrep:<10} {format_k(m.k):<16} {m.amplitude:>14.6f} {m.amplitude_parent_cell:>14.6f} "
-                         f"{m.share:>8.2%}  {m.isotropy_subgroup or '-'}")
+            lines.append(f"{m.irrep:<7} {format_k(m.k):<14} {m.amplitude:>9.5f} {m.amplitude_parent_cell:>9.5f} "
+                         f"{m.share:>7.2%}  {m.isotropy_subgroup or '-'}")
         hidden = sum(1 for m in self.modes if m.amplitude < threshold)
         if hidden:
             lines.append(f"({hidden} more modes below {threshold:g}{unit})")
-        lines.append(f"total {self.total_amplitude:.6f}{unit} (child primitive cell); sum of modes reproduces the "
-                     f"field to {self.residual:.1e}")
+        lines.append(f"A: per child primitive cell (AMPLIMODES), Ap: per parent cell (ISODISTORT); total A "
+                     f"{self.total_amplitude:.5f}{unit}; modes sum to the field within {self.residual:.1e}")
         if self.strain is not None:
             parts = ", ".join(f"{s['irrep']} {format_number(s['amplitude'])}" for s in self.strain_modes) or "none"
             lines.append(f"strain (Biot, parent frame) by irrep: {parts}")

@@ -150,12 +150,16 @@ def _star(action: SpaceGroupAction, character: np.ndarray, dimension: int) -> np
     return ks[weight > 0.5]
 
 
-def _label(action: SpaceGroupAction, blocks: np.ndarray, star: np.ndarray, basis: np.ndarray) -> tuple[str, bool, np.ndarray, str]:
+def _label(action: SpaceGroupAction, blocks: np.ndarray, star: np.ndarray, basis: np.ndarray,
+           groups: dict) -> tuple[str, bool, np.ndarray, str]:
     cell = action.parent.cell.array
     letter = kpoint_letter(star[0], cell, len(action.rotations)) if len(star) else None
     k = representative_arm(star, letter)
     little = little_cogroup(k, action.rotations)
-    group, index, standard = point_group_of(action.cartesian[little], cell)
+    key = tuple(little.tolist())
+    if key not in groups:  # naming a group costs ~30 ms; stars share little co-groups
+        groups[key] = point_group_of(action.cartesian[little], cell)
+    group, index, standard = groups[key]
     at_gamma = np.allclose(k, 0, atol=1e-8)
     symmorphic_here = np.allclose(action.shifts[little], 0, atol=1e-6)
     if not (at_gamma or symmorphic_here):
@@ -207,6 +211,7 @@ def mode_spaces(action: SpaceGroupAction, irrep: str = "1o", atol: float = 1e-8)
     trace = np.einsum("pii->p", blocks)[action.op_of(np.arange(action.order))]
     chi_field = fixed.sum(axis=1) * trace
     spaces = []
+    groups: dict = {}
     for character, dim in action.physical_irreps():
         overlap = float(character @ chi_field) / action.order  # = multiplicity × (1 or 2 for a pair)
         if overlap < 0.5:
@@ -219,7 +224,7 @@ def mode_spaces(action: SpaceGroupAction, irrep: str = "1o", atol: float = 1e-8)
             raise RuntimeError("projector is not idempotent")  # pragma: no cover
         basis = vectors[:, values > 0.5]
         star = _star(action, character, dim)
-        label, iso, k, small = _label(action, blocks, star, basis)
+        label, iso, k, small = _label(action, blocks, star, basis, groups)
         spaces.append(ModeSpace(label, iso, k, star, small, dim, basis.shape[1] // dim, basis, projector))
     total = sum(s.basis.shape[1] for s in spaces)
     if total != n_atoms * d:  # pragma: no cover (completeness of characters)

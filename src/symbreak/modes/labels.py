@@ -12,15 +12,28 @@ the characters of the operations ``{R|0}`` on one arm of the star. The labels th
 the origin: moving it to another point of full site symmetry multiplies Γ by a one-dimensional
 character (ABO3 perovskite at R: R4+ with B at the origin, R5- with A at the origin).
 
-Bradley–Cracknell numbering of the point-group irreps used here (Mulliken → index):
+Numbering of the small irreps (Mulliken label of the little co-group irrep, in the frame with the
+principal axis along a lattice axis and the C2' / σv along the next lattice axis → index):
 
-- m-3m (Oh): A1 1, A2 2, E 3, T1 4, T2 5. Checked against published labels: the polar mode
-  T1u of Pm-3m at Γ is Γ4- and the out-of-phase octahedral tilt of ABO3 (B at the origin) is R4+.
-- 4/mmm (D4h), 4mm (C4v): A1 1, A2 2, B1 3, B2 4, E 5, from the Bilbao Crystallographic Server's
-  table of 4mm (REPRESENTATIONS PG, notation (1) of Bradley & Cracknell), where B1 is symmetric
-  under the mirrors normal to the a and b axes; checked against published labels: in-phase tilt
-  a0a0c+ of ABO3 (B at the origin) = M3+, in-phase Jahn–Teller Q2 = M2+.
-- mmm (D2h): Ag 1, B2g 2, B1g 3, B3g 4 (u likewise), Bilbao's table of mmm1' (notation (1)).
+- Γ and R of m-3m (Oh): A1 1, A2 2, E 3, T1 4, T2 5. Anchored on published labels: the polar
+  T1u mode of Pm-3m at Γ is Γ4-; the out-of-phase octahedral tilt of ABO3 with B at the origin
+  is R4+ (T1g), and R5- (T2u) with A at the origin.
+- Γ of 4/mmm, 4mm (D4h, C4v): A1 1, B1 2, B2 3, A2 4, E 5; Γ of mmm (D2h): Ag 1, B1g 2, B3g 3,
+  B2g 4. These are the CDML columns (Cracknell, Davies, Miller & Love 1979, the numbering
+  ISO-IR follows) of the Bilbao Crystallographic Server's tables of 4mm and mmm1' (REPRESENTATIONS
+  PG / COREPRESENTATIONS PG); note that they differ from Bradley & Cracknell's own point-group
+  numbering (B1 is Γ3 there), and D4h follows 4mm with the parity added.
+- M (½,½,0) of the primitive cubic lattice (D4h, axis z): A1 1, B1 2, A2 3, B2 4, E 5. CDML
+  number the small irreps of each k-point separately, so the Γ order does not carry over. Anchored
+  on published labels with B at the origin: the in-phase tilt a0a0c+ (A2g here) is M3+ and the
+  in-phase Jahn–Teller distortion Q2 of LaMnO3 (B1g here) is M2+; B2 is 4 by elimination.
+- X (0,½,0) (D4h, axis y): E 5 and A1 1 only (X5+: the antipolar A-cation displacement of
+  CaTiO3-type Pnma); the other X irreps get a descriptive label.
+
+Moving the origin from B to A by (½,½,½) multiplies the small irreps at M by B2g (characters
+-1 on C4 and on C2 about x, +1 on the inversion: k·(1,1,1) is an integer at M), so the parity at M
+does not change: with A at the origin the in-phase tilt reads M2+ (not M2-), while at R the tilt
+reads R5- (T1g × A2u = T2u).
 
 Letters are assigned for the primitive cubic lattice (Γ, X (0,½,0), M (½,½,0), R (½,½,½)) and for
 Γ of every lattice. Other wavevectors, non-symmorphic parents at k ≠ 0, and little co-groups
@@ -37,11 +50,15 @@ from ..symmetry._identify import IdentificationError, identify
 
 __all__ = ["BC_INDEX", "format_k", "kpoint_letter", "little_cogroup", "iso_ir_label"]
 
-BC_INDEX: dict[str, dict[str, int]] = {
-    "Oh": {"A1": 1, "A2": 2, "E": 3, "T1": 4, "T2": 5},
-    "D4h": {"A1": 1, "A2": 2, "B1": 3, "B2": 4, "E": 5},
-    "C4v": {"A1": 1, "A2": 2, "B1": 3, "B2": 4, "E": 5},
-    "D2h": {"A": 1, "B2": 2, "B1": 3, "B3": 4},
+# (k letter or "GM", Schoenflies name of the little co-group) -> {Mulliken without g/u: index}
+BC_INDEX: dict[tuple[str, str], dict[str, int]] = {
+    ("GM", "Oh"): {"A1": 1, "A2": 2, "E": 3, "T1": 4, "T2": 5},
+    ("R", "Oh"): {"A1": 1, "A2": 2, "E": 3, "T1": 4, "T2": 5},
+    ("GM", "D4h"): {"A1": 1, "B1": 2, "B2": 3, "A2": 4, "E": 5},
+    ("GM", "C4v"): {"A1": 1, "B1": 2, "B2": 3, "A2": 4, "E": 5},
+    ("GM", "D2h"): {"A": 1, "B1": 2, "B3": 3, "B2": 4},
+    ("M", "D4h"): {"A1": 1, "B1": 2, "A2": 3, "B2": 4, "E": 5},
+    ("X", "D4h"): {"A1": 1, "E": 5},
 }
 
 _CUBIC_P_LETTERS = {0: "GM", 1: "X", 2: "M", 3: "R"}
@@ -142,7 +159,7 @@ def iso_ir_label(letter: str | None, k: np.ndarray, group: PointGroup, mulliken:
     """(label, is_iso_ir): ``"R4+"``-style when tabulated, else ``"k=(..) T1g of Oh (not ISO-IR)"``."""
     core = mulliken.rstrip("gu")
     parity = mulliken[len(core):]
-    index = BC_INDEX.get(group.name, {}).get(core)
+    index = BC_INDEX.get((letter or "", group.name), {}).get(core)
     if letter is not None and standard and index is not None:
         sign = {"g": "+", "u": "-", "": ""}[parity]
         return f"{letter}{index}{sign}", True

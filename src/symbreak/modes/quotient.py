@@ -100,7 +100,12 @@ def invariant_supercell(matrix, rotations: np.ndarray) -> np.ndarray:
         result[0] *= -1
     if abs(np.linalg.det(h)) == abs(np.linalg.det(result)):
         return h if np.linalg.det(h) > 0 else -h
-    return result
+    from ase.geometry import minkowski_reduce
+
+    reduced = np.rint(minkowski_reduce(result.astype(np.float64))[0]).astype(np.int64)  # shortest basis
+    if np.linalg.det(reduced) < 0:
+        reduced = -reduced
+    return reduced
 
 
 def lattice_points(matrix: np.ndarray) -> np.ndarray:

@@ -98,7 +98,7 @@ def apply_element(action: SpaceGroupAction, blocks: np.ndarray, element: int, fi
 
 
 def stabilizer_order(action: SpaceGroupAction, blocks: np.ndarray, field: np.ndarray, atol: float) -> int:
-    """Number of elements g of Q with :math:`\max_j |(g\cdot f)_j - f_j| \le` ``atol``: the order of
+    r"""Number of elements g of Q with :math:`\max_j |(g\cdot f)_j - f_j| \le` ``atol``: the order of
     the isotropy group of ``field`` (N, d) in Q (translations of the supercell excluded)."""
     rotated = np.einsum("pab,jb->pja", blocks, field)  # (p, N, d)
     ops = action.op_of(np.arange(action.order))

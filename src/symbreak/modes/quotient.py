@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._optional import require
-from ..symmetry._tables import burnside_dixon, conjugacy_classes
+from ..symmetry._tables import clean, conjugacy_classes
 
 if TYPE_CHECKING:  # pragma: no cover
     import ase
@@ -67,7 +67,7 @@ def _row_basis(generators: np.ndarray) -> np.ndarray:
 
 
 def invariant_supercell(matrix, rotations: np.ndarray) -> np.ndarray:
-    """Smallest supercell contained in ``matrix`` whose lattice every rotation maps onto itself.
+    r"""Smallest supercell contained in ``matrix`` whose lattice every rotation maps onto itself.
 
     ``G / T_S`` is a group only when the supercell lattice :math:`T_S` is invariant under the
     point group (:math:`W T_S = T_S`); a child cell such as √2×√2×2 of a cubic parent is not. The
@@ -112,7 +112,7 @@ def lattice_points(matrix: np.ndarray) -> np.ndarray:
     """Integer vectors ``t`` (rows, parent fractional) with ``t @ inv(matrix)`` in [0, 1)^3.
 
     These are the parent lattice translations inside one supercell whose rows are ``matrix @ A``;
-    there are ``|det matrix|`` of them, sorted lexicographically (the zero vector first).
+    there are ``|det matrix|`` of them: the zero vector first, then lexicographic order.
     """
     h = np.asarray(matrix, dtype=np.int64)
     corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)]) @ h
@@ -123,6 +123,8 @@ def lattice_points(matrix: np.ndarray) -> np.ndarray:
     points = grid[inside]
     order = np.lexsort(points.T[::-1])
     out = points[order]
+    zero = int(np.flatnonzero(~out.any(axis=1))[0])
+    out = np.concatenate([out[zero:zero + 1], out[:zero], out[zero + 1:]])  # identity translation first
     if len(out) != abs(round(np.linalg.det(h))):  # pragma: no cover (counting identity)
         raise RuntimeError("lattice point enumeration failed")
     return out
@@ -283,10 +285,44 @@ class SpaceGroupAction:
 
     @cached_property
     def characters(self) -> np.ndarray:
-        """Complex character table, rows = irreps of Q, columns = elements, (n_irreps, |Q|)."""
+        """Complex character table, rows = irreps of Q, columns = elements, (n_irreps, |Q|).
+
+        Burnside's method as in :func:`symbreak.symmetry._tables.burnside_dixon` (central
+        characters ω are the common eigenvectors of the class multiplication matrices
+        :math:`(M_j)_{kl} = c_{jkl}`), made well conditioned for groups of hundreds of classes:
+        the ω of different irreps are orthogonal with weights :math:`1/|C_l|` and the adjoint of
+        :math:`M_j` in that product is :math:`M_{j^{-1}}`, so with real random :math:`a_j, b_j`
+        the combination :math:`\sum_j a_j (M_j + M_{j^{-1}}) + i\,b_j (M_j - M_{j^{-1}})` is
+        self-adjoint, and after the similarity :math:`W^{1/2} \cdot W^{-1/2}`, :math:`W =
+        \mathrm{diag}(1/|C_l|)`, a Hermitian matrix for ``eigh`` (plain ``eig`` of a random
+        complex combination lost irreps for |Q| = 384 in some bases).
+        """
         classes, class_of, inverse = self._classes
-        table = burnside_dixon(self.multiplication_table, classes, class_of, inverse)
-        return table[:, class_of]
+        table = self.multiplication_table
+        order, k = len(table), len(classes)
+        sizes = np.array([len(c) for c in classes], dtype=np.float64)
+        c = np.zeros((k, k, k))
+        for l, members in enumerate(classes):
+            g = members[0]
+            kk = class_of[table[inverse, g]]  # class of x^-1 g for every x
+            np.add.at(c[:, :, l], (class_of, kk), 1.0)
+        inverse_class = class_of[inverse[[m[0] for m in classes]]]
+        rng = np.random.default_rng(12345)
+        a, b = rng.normal(size=k), rng.normal(size=k)
+        sym = c + c[inverse_class]
+        anti = c - c[inverse_class]
+        m = np.einsum("j,jkl->kl", a, sym) + 1j * np.einsum("j,jkl->kl", b, anti)
+        w = np.sqrt(1.0 / sizes)
+        h = w[:, None] * m / w[None, :]
+        h = 0.5 * (h + h.conj().T)
+        _, vectors = np.linalg.eigh(h)
+        omega = (vectors / w[:, None]).T  # rows: eigenvectors in the class-sum basis
+        omega = omega / omega[:, :1]
+        dims = np.sqrt(order / np.sum(np.abs(omega) ** 2 / sizes[None, :], axis=1))
+        if np.abs(dims - np.round(dims)).max() > 1e-6 or abs(np.sum(np.round(dims) ** 2) - order) > 0.5:
+            raise RuntimeError("character table of G/T_S failed (degenerate eigenvalues)")  # pragma: no cover
+        chars = np.round(dims)[:, None] * omega / sizes[None, :]
+        return clean(chars)[:, class_of]
 
     def physical_irreps(self) -> list[tuple[np.ndarray, int]]:
         """Real ("physically irreducible") characters and their real dimensions.

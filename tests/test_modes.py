@@ -131,8 +131,11 @@ def _srtio3_cell_pattern(kind: str, d: float = 0.05) -> tuple[Atoms, Atoms]:
     return parent, child
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, label", [("tilt", "M3+"), ("q2", "M2+")])
 def test_m_point_labels(kind, label):
+    """The M-point numbering is anchored on these two published labels (see labels.py): this checks
+    that the patterns built by hand land on them, and that each gives P4/mbm."""
     parent, child = _srtio3_cell_pattern(kind)
     result = decompose_distortion(parent, child)
     assert list(_amplitudes(result)) == [label]
@@ -164,6 +167,7 @@ def test_modes_orthonormal_complete_and_each_with_its_own_isotropy_group():
     assert checked == 8
 
 
+@pytest.mark.slow
 def test_scalar_rock_salt_order_on_b_sites_is_r1_plus_or_r2_minus():
     """B-site rock-salt ordering of a double perovskite: R1+ with B at the origin, R2- with A."""
     parent = builtin_structure("SrTiO3-cubic")

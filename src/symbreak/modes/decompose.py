@@ -406,13 +406,9 @@ def decompose_field(
         Amplitudes in the field's units; normalised per primitive cell of the child when a child
         is given, per supercell otherwise; ``isotropy_order`` (not a spglib symbol) for non-vector fields.
     """
-    from ..symmetry import wigner_matrices
-    from ..symmetry.decompose import _irreps
+    from .isotypic import parse_irrep, wigner
 
-    ir = _irreps(irrep)
-    if len(ir) != 1 or ir[0].mul != 1:
-        raise ValueError(f"irrep must be one O(3) irrep such as '1e', '0e' or '2e', got {irrep!r}")
-    d = ir.dim
+    ir, d = parse_irrep(irrep)
     x = np.asarray(values, dtype=np.float64)
     if x.ndim == 1 and d == 1:
         x = x[:, None]
@@ -446,7 +442,7 @@ def decompose_field(
                                  max_distance=max_distance, symprec=symprec)
         if len(x) != len(relation.child):
             raise ValueError(f"values has {len(x)} rows but the child has {len(relation.child)} atoms")
-        rot = wigner_matrices(ir, relation.rotation.T) if d > 1 else np.ones((1, 1))
+        rot = wigner(ir, relation.rotation.T[None])[0]
         field = x[relation.permutation] @ rot.T
-    out = _decompose_relation(relation, field, str(ir), origin, symprec, isotropy=False)
+    out = _decompose_relation(relation, field, ir, origin, symprec, isotropy=False)
     return out

@@ -73,20 +73,36 @@ class ModeSpace:
     projector: np.ndarray
 
 
-def field_matrices(action: SpaceGroupAction, irrep: str) -> np.ndarray:
-    """:math:`D(R_i)` of the field's O(3) irrep for every spglib operation, (p, d, d).
+def parse_irrep(irrep: str) -> tuple[str, int]:
+    """Canonical text and dimension of one O(3) irrep ``"lp"`` (``"1e"``, ``"2e"``, ``"0o"``, …)."""
+    import re
+
+    match = re.fullmatch(r"\s*(?:1x)?(\d+)([eo])\s*", str(irrep))
+    if match is None:
+        raise ValueError(f"irrep must be one O(3) irrep such as '1o', '1e', '0e' or '2e', got {irrep!r}")
+    l = int(match.group(1))
+    return f"{l}{match.group(2)}", 2 * l + 1
+
+
+def wigner(irrep: str, matrices: np.ndarray) -> np.ndarray:
+    """:math:`D(M)` of one O(3) irrep for orthogonal matrices (g, 3, 3) in e3nn's basis.
 
     l ≤ 1 is written directly (e3nn's ``1o`` basis is (x, y, z), so D = R; ``1e``: det(R) R;
     ``0e``: 1; ``0o``: det R), which avoids importing torch for displacements; l ≥ 2 uses
     e3nn's harmonics through :func:`symbreak.symmetry.wigner_matrices`.
     """
-    r = action.cartesian
+    text, _ = parse_irrep(irrep)
+    r = np.asarray(matrices, dtype=np.float64)
     det = np.linalg.det(r)[:, None, None]
-    direct = {"1o": r, "1e": det * r, "0e": np.ones((len(r), 1, 1)), "0o": det}
-    text = str(irrep).strip()
+    direct = {"1o": lambda: r, "1e": lambda: det * r, "0e": lambda: np.ones((len(r), 1, 1)), "0o": lambda: det}
     if text in direct:
-        return np.array(direct[text], dtype=np.float64)
-    return wigner_matrices(irrep, r)
+        return np.array(direct[text](), dtype=np.float64)
+    return wigner_matrices(text, r)
+
+
+def field_matrices(action: SpaceGroupAction, irrep: str) -> np.ndarray:
+    """:math:`D(R_i)` of the field's O(3) irrep for every spglib operation, (p, d, d)."""
+    return wigner(irrep, action.cartesian)
 
 
 def apply_element(action: SpaceGroupAction, blocks: np.ndarray, element: int, field: np.ndarray) -> np.ndarray:

@@ -285,7 +285,7 @@ class SpaceGroupAction:
 
     @cached_property
     def characters(self) -> np.ndarray:
-        """Complex character table, rows = irreps of Q, columns = elements, (n_irreps, |Q|).
+        r"""Complex character table, rows = irreps of Q, columns = elements, (n_irreps, |Q|).
 
         Burnside's method as in :func:`symbreak.symmetry._tables.burnside_dixon` (central
         characters ω are the common eigenvectors of the class multiplication matrices
@@ -294,8 +294,8 @@ class SpaceGroupAction:
         :math:`M_j` in that product is :math:`M_{j^{-1}}`, so with real random :math:`a_j, b_j`
         the combination :math:`\sum_j a_j (M_j + M_{j^{-1}}) + i\,b_j (M_j - M_{j^{-1}})` is
         self-adjoint, and after the similarity :math:`W^{1/2} \cdot W^{-1/2}`, :math:`W =
-        \mathrm{diag}(1/|C_l|)`, a Hermitian matrix for ``eigh`` (plain ``eig`` of a random
-        complex combination lost irreps for |Q| = 384 in some bases).
+        \mathrm{diag}(1/|C_l|)`, a Hermitian matrix for ``eigh``: orthogonal eigenvectors, no
+        ill-conditioned ``eig`` of a non-normal matrix. The identity must be element 0.
         """
         classes, class_of, inverse = self._classes
         table = self.multiplication_table

@@ -31,7 +31,8 @@ def plot_mode_amplitudes(result: "ModeDecomposition", path: str | Path, *, thres
     axis.set_ylabel(f"amplitude{unit}")
     if len(values) and values.max() / max(values.min(), 1e-300) > 100:
         axis.set_yscale("log")
-    axis.set_title(f"{result.child_name} vs {result.parent_name}\nblue: k = 0, red: zone boundary", fontsize=9)
+    names = f"{Path(result.child_name).name} vs {Path(result.parent_name).name}"
+    axis.set_title(f"{names}\nblue: k = 0, red: zone boundary", fontsize=9)
     axis.grid(True, axis="y", alpha=0.3)
     path = Path(path)
     atomic_write(path, lambda handle: figure.savefig(handle, format="png", dpi=130, bbox_inches="tight"))

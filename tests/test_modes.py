@@ -33,6 +33,16 @@ def _amplitudes(result, floor: float = 1e-7) -> dict[str, float]:
     return {m.irrep: m.amplitude for m in result.modes if m.amplitude > floor}
 
 
+def test_builtin_srtio3_phases():
+    from symbreak.symmetry import space_group
+
+    cubic, tetragonal = builtin_structure("SrTiO3-cubic"), builtin_structure("SrTiO3-tetragonal")
+    assert space_group(cubic) == ("Pm-3m", 221) and space_group(tetragonal) == ("I4/mcm", 140)
+    assert np.allclose(cubic.get_scaled_positions()[0], 0) and cubic.get_chemical_symbols()[0] == "Ti"
+    o2 = tetragonal.get_scaled_positions()[-8]  # an O(2) on 8h (x, x + 1/2, 0)
+    assert o2[0] == pytest.approx(0.25 - np.tan(np.radians(2.0)) / 4)
+
+
 def test_srtio3_tilt_is_r4_plus(srtio3):
     r4 = srtio3.mode("R4+")
     # a rigid rotation φ of the octahedra moves 4 of the 6 O of the primitive cell (2 f.u.) by

@@ -210,6 +210,7 @@ def test_axial_and_quadrupole_fields_decompose_completely():
     assert result.mode("R4+").isotropy_order < SpaceGroupAction(parent, 2 * np.eye(3, dtype=int)).order
 
 
+@pytest.mark.slow
 def test_quotient_is_a_group_and_characters_are_complete():
     parent = builtin_structure("SrTiO3-cubic")
     action = SpaceGroupAction(parent, 2 * np.eye(3, dtype=int))
@@ -251,3 +252,19 @@ def test_catio3_pnma_is_r4_m3_x5_plus_secondary_modes():
     assert result.child_space_group == "Pnma (62)"
     assert result.mode("M3+").isotropy_subgroup == "P4/mbm (127)"
     assert result.mode("X5+").isotropy_subgroup == "Cmcm (63)"
+
+
+def test_centred_parent_is_reduced_to_its_primitive_cell():
+    """Rock salt given in its conventional (F-centred) cell: the analysis runs on the primitive
+    cell, so the X-point modes are not mistaken for k = 0 ones; one Na displaced along x gives
+    Γ4- (polar along [100] of Fm-3m: I4mm) plus X-point modes, and nothing is lost."""
+    from ase.build import bulk
+
+    parent = bulk("NaCl", "rocksalt", a=5.64, cubic=True)
+    child = parent.copy()
+    child.positions[0] += [0.05, 0.0, 0.0]
+    result = decompose_distortion(parent, child)
+    assert result.mode("GM4-").isotropy_subgroup == "I4mm (107)"
+    assert sum(m.share for m in result.modes) == pytest.approx(1.0, abs=1e-12)
+    assert all(np.allclose(m.k, 0) == m.irrep.startswith("GM") for m in result.modes if m.amplitude > 1e-9)
+    assert np.abs(np.linalg.det(result.matrix)) == 4  # the conventional cell holds 4 primitive cells

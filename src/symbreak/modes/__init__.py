@@ -9,7 +9,7 @@ onto the parent supercell automatically (:mod:`.relation`). See ``docs/modes.md`
 from .decompose import Mode, ModeDecomposition, decompose_distortion, decompose_field, strain_modes
 from .isotypic import ModeSpace, mode_spaces
 from .quotient import SpaceGroupAction, invariant_supercell, lattice_points, parent_supercell
-from .relation import Relation, find_relation, shift_origin
+from .relation import Relation, find_relation, primitive_parent, shift_origin
 
 __all__ = [
     "decompose_distortion",
@@ -25,5 +25,6 @@ __all__ = [
     "lattice_points",
     "parent_supercell",
     "shift_origin",
+    "primitive_parent",
     "strain_modes",
 ]

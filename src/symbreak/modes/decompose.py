@@ -231,12 +231,12 @@ class ModeDecomposition(Result):
             f"origin: {self.origin}" + (f" (parent shifted by {self.origin_shift_parent})" if any(self.origin_shift_parent) else ""),
             f"child cell = {np.asarray(self.matrix).tolist()} × parent cell; analysed on "
             f"{np.asarray(self.analysis_matrix).tolist()} ({len(self.field_values)} atoms)",
-            f"{'irrep':<7} {'k':<14} {'A' + unit:>9} {'Ap' + unit:>9} {'share':>7}  isotropy subgroup",
         ]
-        for m in self.modes:
-            if m.amplitude < threshold:
-                continue
-            lines.append(f"{m.irrep:<7} {format_k(m.k):<14} {m.amplitude:>9.5f} {m.amplitude_parent_cell:>9.5f} "
+        shown = [m for m in self.modes if m.amplitude >= threshold]
+        width = max([7] + [len(m.irrep) for m in shown])
+        lines.append(f"{'irrep':<{width}} {'k':<14} {'A' + unit:>9} {'Ap' + unit:>9} {'share':>7}  isotropy subgroup")
+        for m in shown:
+            lines.append(f"{m.irrep:<{width}} {format_k(m.k):<14} {m.amplitude:>9.5f} {m.amplitude_parent_cell:>9.5f} "
                          f"{m.share:>7.2%}  {m.isotropy_subgroup or '-'}")
         hidden = sum(1 for m in self.modes if m.amplitude < threshold)
         if hidden:

@@ -145,7 +145,8 @@ def point_group_of(cartesian: np.ndarray, cell: np.ndarray) -> tuple[PointGroup,
     except IdentificationError as error:  # pragma: no cover (spglib groups are crystallographic)
         raise ValueError(f"cannot name the little co-group: {error}") from None
     lattice_frame = _frame(cartesian, cell)
-    standard = False
+    # the labels of cubic groups do not depend on which fourfold (or twofold) axis is z
+    standard = name in ("Oh", "O", "Td", "Th", "T")
     group = PointGroup(name, frame)
     if lattice_frame is not None:
         candidate = PointGroup(name, lattice_frame)

@@ -36,7 +36,7 @@ from .quotient import parent_supercell
 if TYPE_CHECKING:  # pragma: no cover
     import ase
 
-__all__ = ["Relation", "find_relation", "shift_origin"]
+__all__ = ["Relation", "find_relation", "shift_origin", "primitive_parent"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,6 +100,45 @@ def shift_origin(atoms: "ase.Atoms", origin) -> "ase.Atoms":
     out = atoms.copy()
     out.set_scaled_positions(atoms.get_scaled_positions(wrap=False) - o)
     out.wrap()
+    return out
+
+
+def primitive_parent(parent: "ase.Atoms", symprec: float = 1e-3) -> "ase.Atoms":
+    """The parent in a primitive cell, same Cartesian frame and origin (unchanged if already primitive).
+
+    A centred conventional cell (spglib lists pure translations besides the identity) would make
+    wavevectors that differ by a vector of the conventional reciprocal lattice look equal, which
+    breaks the k-star bookkeeping; the primitive lattice is :math:`\mathbb{Z}^3` plus the centring
+    vectors, whose basis comes from an integer row reduction.
+    """
+    import warnings
+
+    import spglib
+    from ase import Atoms
+
+    from .quotient import _row_basis
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        sym = spglib.get_symmetry((parent.cell.array, parent.get_scaled_positions(), parent.numbers), symprec=symprec)
+    pure = [t % 1.0 for r, t in zip(sym["rotations"], sym["translations"])
+            if np.array_equal(r, np.eye(3)) and np.abs(t - np.rint(t)).max() > 1e-6]
+    if not pure:
+        return parent
+    denominator = 12  # centring vectors are multiples of 1/2 or 1/3
+    gens = np.rint(np.concatenate([np.array(pure), np.eye(3)]) * denominator).astype(np.int64)
+    basis = _row_basis(gens) / denominator  # rows: primitive vectors in the conventional basis
+    if np.linalg.det(basis) < 0:
+        basis[0] *= -1
+    cell = basis @ parent.cell.array
+    frac = parent.positions @ np.linalg.inv(cell)
+    keep: list[int] = []
+    for i, x in enumerate(frac):
+        if not any(parent.numbers[j] == parent.numbers[i] and np.abs((x - frac[j]) - np.rint(x - frac[j])).max() < 1e-5
+                   for j in keep):
+            keep.append(i)
+    out = Atoms(numbers=parent.numbers[keep], positions=parent.positions[keep], cell=cell, pbc=True)
+    out.info.update(parent.info)
     return out
 
 
@@ -206,6 +245,7 @@ def find_relation(
         name = parent.info.get("name")
         parent = shift_origin(parent, origin)
         parent.info["name"] = name
+    parent = primitive_parent(parent, symprec)
     n = _composition_ratio(parent, child)
     if matrix is not None:
         h = np.asarray(matrix, dtype=np.float64)

@@ -268,3 +268,19 @@ def test_centred_parent_is_reduced_to_its_primitive_cell():
     assert sum(m.share for m in result.modes) == pytest.approx(1.0, abs=1e-12)
     assert all(np.allclose(m.k, 0) == m.irrep.startswith("GM") for m in result.modes if m.amplitude > 1e-9)
     assert np.abs(np.linalg.det(result.matrix)) == 4  # the conventional cell holds 4 primitive cells
+
+
+def test_non_symmorphic_parent_gets_exact_modes_and_clearly_marked_labels():
+    """Wurtzite (P6_3mc): at k ≠ 0 the small irreps are projective, so no ISO-IR label is given,
+    but the decomposition stays exact and every mode keeps a distinct, marked label."""
+    from ase.build import bulk
+
+    parent = bulk("ZnO", "wurtzite", a=3.25, c=5.2)
+    child = parent.repeat((2, 1, 1))
+    child.positions[0] += [0.02, 0.0, 0.0]
+    result = decompose_distortion(parent, child)
+    assert result.residual < 1e-10
+    assert sum(m.share for m in result.modes) == pytest.approx(1.0, abs=1e-12)
+    labels = [m.irrep for m in result.modes]
+    assert len(set(labels)) == len(labels)
+    assert all("not ISO-IR" in m.irrep for m in result.modes if not np.allclose(m.k, 0))

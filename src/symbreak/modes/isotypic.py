@@ -179,8 +179,7 @@ def _label(action: SpaceGroupAction, blocks: np.ndarray, star: np.ndarray, basis
     at_gamma = np.allclose(k, 0, atol=1e-8)
     symmorphic_here = np.allclose(action.shifts[little], 0, atol=1e-6)
     if not (at_gamma or symmorphic_here):
-        text = (f"k={format_k(k)}: no label (non-symmorphic operations or origin without full site symmetry "
-                f"at k ≠ 0; not ISO-IR)")
+        text = f"k={format_k(k)} (non-symmorphic or origin off full site symmetry: not ISO-IR)"
         return text, False, k, "-"
     arm = _arm_projection(action, k, basis) if not at_gamma else basis.astype(np.complex128)
     n_atoms = action.permutations.shape[1]
@@ -217,8 +216,9 @@ def mode_spaces(action: SpaceGroupAction, irrep: str = "1o", atol: float = 1e-8)
 
     Returns
     -------
-    list of ModeSpace, sorted by label; their bases together are an orthonormal basis of the
-    whole field space.
+    list of ModeSpace, sorted by label (labels that would repeat, where no table names the
+    irrep, get ``#1``, ``#2``, …); their bases together are an orthonormal basis of the whole
+    field space.
     """
     blocks = field_matrices(action, irrep)
     d = blocks.shape[1]
@@ -245,7 +245,19 @@ def mode_spaces(action: SpaceGroupAction, irrep: str = "1o", atol: float = 1e-8)
     total = sum(s.basis.shape[1] for s in spaces)
     if total != n_atoms * d:  # pragma: no cover (completeness of characters)
         raise RuntimeError(f"mode subspaces span {total} of {n_atoms * d} dimensions")
-    return sorted(spaces, key=lambda s: (not s.iso_ir, s.label))
+    spaces.sort(key=lambda s: (not s.iso_ir, s.label))
+    counts: dict[str, int] = {}
+    for s in spaces:
+        counts[s.label] = counts.get(s.label, 0) + 1
+    seen: dict[str, int] = {}
+    out = []
+    for s in spaces:  # distinct irreps that read alike (no table): number them
+        if counts[s.label] > 1:
+            seen[s.label] = seen.get(s.label, 0) + 1
+            head, paren, tail = s.label.partition(" (")
+            s = dataclasses.replace(s, label=f"{head} #{seen[s.label]}{paren}{tail}")
+        out.append(s)
+    return out
 
 
 def _is_pair(action: SpaceGroupAction, character: np.ndarray, dim: int) -> bool:

@@ -219,10 +219,23 @@ class SpaceGroupAction:
         """Parent cells in the supercell, ``|det H|``."""
         return len(self.translations)
 
+    def _residue(self, vectors: np.ndarray) -> np.ndarray:
+        """:math:`v\,\mathrm{adj}(H) \bmod \det H` (integer, linear in v): equal for vectors that
+        differ by a supercell lattice vector, different otherwise."""
+        adj = np.rint(self._inv_h * self._det).astype(np.int64)
+        return (np.asarray(vectors, dtype=np.int64) @ adj) % self._det
+
+    def _code(self, y: np.ndarray) -> np.ndarray:
+        y = y % self._det
+        return (y[..., 0] * self._det + y[..., 1]) * self._det + y[..., 2]
+
     def _encode(self, vectors: np.ndarray) -> np.ndarray:
         """Integer code of each integer vector modulo the supercell lattice (rows of H)."""
-        y = np.rint(vectors @ self._inv_h * self._det).astype(np.int64) % self._det
-        return (y[..., 0] * self._det + y[..., 1]) * self._det + y[..., 2]
+        return self._code(self._residue(vectors))
+
+    def _index_of_code(self, codes: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(self._codes, codes, sorter=self._sorter)
+        return self._sorter[pos]
 
     def translation_index(self, vectors: np.ndarray) -> np.ndarray:
         """Index into :attr:`translations` of integer vectors (..., 3) modulo the supercell."""
@@ -274,8 +287,10 @@ class SpaceGroupAction:
             raise RuntimeError("spglib's operations are not closed modulo lattice translations")
         t = self.translations
         wt = np.einsum("aij,sj->asi", rot, t)  # (p, s_b, 3)
-        vec = carry_int[:, :, None, None, :] + wt[:, None, None, :, :] + t[None, None, :, None, :]  # (a, b, s_a, s_b, 3)
-        s = self.translation_index(vec)
+        # the residue is linear: add the residues of the three terms instead of the vectors
+        y = (self._residue(carry_int)[:, :, None, None, :] + self._residue(wt)[:, None, None, :, :]
+             + self._residue(t)[None, None, :, None, :])  # (a, b, s_a, s_b, 3)
+        s = self._index_of_code(self._code(y))
         table = k[:, :, None, None] * n + s  # (a, b, s_a, s_b)
         return table.transpose(0, 2, 1, 3).reshape(p * n, p * n)
 

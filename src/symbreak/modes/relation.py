@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -111,8 +112,6 @@ def primitive_parent(parent: "ase.Atoms", symprec: float = 1e-3) -> "ase.Atoms":
     breaks the k-star bookkeeping; the primitive lattice is :math:`\mathbb{Z}^3` plus the centring
     vectors, whose basis comes from an integer row reduction.
     """
-    import warnings
-
     import spglib
     from ase import Atoms
 
@@ -283,7 +282,9 @@ def find_relation(
                          f"from the nearest free parent site of its species (max_distance {max_distance:g} Å); "
                          "the child is not a small distortion of this parent")
     data = (child.cell.array, child.get_scaled_positions(), child.numbers)
-    primitive = spglib.find_primitive(data, symprec=symprec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # spglib >= 2.5 on its legacy error handling
+        primitive = spglib.find_primitive(data, symprec=symprec)
     n_prim = len(child) if primitive is None else len(primitive[2])
     return Relation(
         parent=parent,

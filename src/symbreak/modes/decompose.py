@@ -198,6 +198,8 @@ class ModeDecomposition(Result):
     rotation: np.ndarray | None
     field_values: np.ndarray
     spaces: list = dataclasses.field(repr=False, default_factory=list)
+    group_order: int = 0
+    normalisation: str = "child primitive cell"
 
     def mode(self, label: str) -> Mode:
         """The mode with this label (ValueError if absent)."""
@@ -215,6 +217,7 @@ class ModeDecomposition(Result):
             "analysis_supercell": np.asarray(self.analysis_matrix).tolist(),
             "modes": [m.to_dict() for m in self.modes],
             "total_amplitude": self.total_amplitude, "residual": self.residual,
+            "analysis_group_order": self.group_order, "amplitude_normalisation": self.normalisation,
             "strain": None if self.strain is None else {
                 "tensor": np.asarray(self.strain).tolist(),
                 "modes": [{k: v for k, v in s.items() if k != "tensor"} for s in self.strain_modes]},
@@ -236,12 +239,15 @@ class ModeDecomposition(Result):
         width = max([7] + [len(m.irrep) for m in shown])
         lines.append(f"{'irrep':<{width}} {'k':<14} {'A' + unit:>9} {'Ap' + unit:>9} {'share':>7}  isotropy subgroup")
         for m in shown:
+            isotropy = m.isotropy_subgroup or (f"{m.isotropy_order} of {self.group_order} operations of G/T_S"
+                                               if m.isotropy_order else "-")
             lines.append(f"{m.irrep:<{width}} {format_k(m.k):<14} {m.amplitude:>9.5f} {m.amplitude_parent_cell:>9.5f} "
-                         f"{m.share:>7.2%}  {m.isotropy_subgroup or '-'}")
+                         f"{m.share:>7.2%}  {isotropy}")
         hidden = sum(1 for m in self.modes if m.amplitude < threshold)
         if hidden:
             lines.append(f"({hidden} more modes below {threshold:g}{unit})")
-        lines.append(f"A: per child primitive cell (AMPLIMODES), Ap: per parent cell (ISODISTORT); total A "
+        lines.append(f"A: per {self.normalisation}{' (AMPLIMODES)' if self.normalisation.startswith('child') else ''}, "
+                     f"Ap: per parent cell (ISODISTORT); total A "
                      f"{self.total_amplitude:.5f}{unit}; modes sum to the field within {self.residual:.1e}")
         if self.strain is not None:
             parts = ", ".join(f"{s['irrep']} {format_number(s['amplitude'])}" for s in self.strain_modes) or "none"
@@ -365,7 +371,7 @@ def _decompose_relation(relation: Relation, values: np.ndarray, irrep: str, orig
         matrix=relation.matrix, analysis_matrix=big, modes=modes, strain=strain,
         strain_modes=[] if strain is None else strain_modes(strain, action), total_amplitude=total,
         residual=residual, child_origin_shift=relation.origin_shift, rotation=relation.rotation,
-        field_values=field, spaces=spaces)
+        field_values=field, spaces=spaces, group_order=action.order)
 
 
 def decompose_field(
@@ -445,4 +451,6 @@ def decompose_field(
         rot = wigner(ir, relation.rotation.T[None])[0]
         field = x[relation.permutation] @ rot.T
     out = _decompose_relation(relation, field, ir, origin, symprec, isotropy=False)
+    if spec is not None:  # values on a parent supercell: no child structure, no child space group
+        out = dataclasses.replace(out, child_space_group=None, normalisation="given supercell")
     return out

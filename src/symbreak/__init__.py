@@ -36,6 +36,8 @@ _LAZY = {
     "TrainResult": ".train",
     "TrainSettings": ".train",
     "train": ".train",
+    "decompose_distortion": ".modes",
+    "decompose_field": ".modes",
 }
 
 __all__ = sorted(_LAZY)

@@ -381,6 +381,40 @@ def decompose(
         console.print(result.sentence, highlight=False)
 
 
+@app.command()
+@user_errors
+def modes(
+    parent: str = typer.Option(..., help="High-symmetry parent: built-in name (SrTiO3-cubic) or structure file."),
+    child: str = typer.Option(..., help="Distorted child: built-in name (SrTiO3-tetragonal) or file, any "
+                              "orientation, origin, atom order or supercell."),
+    origin: Optional[str] = typer.Option(None, help="Move the parent's origin here first (fractional, e.g. "
+                                         "0.5,0.5,0.5); the ISO-IR labels depend on it."),
+    matrix: Optional[str] = typer.Option(None, help="Child cell in the parent basis, 9 integers row by row "
+                                         "(default: found automatically)."),
+    symprec: float = typer.Option(1e-3, help="spglib tolerance in Å."),
+    max_distance: float = typer.Option(1.0, help="Largest displacement (Å) of a child atom from its parent site."),
+    json_path: Optional[Path] = JSON_PATH,
+    out: Optional[Path] = OUT,
+) -> None:
+    """Symmetry-mode decomposition of CHILD relative to PARENT (AMPLIMODES / ISODISTORT style)."""
+    from .modes import decompose_distortion
+
+    _prepare(1, False, None, json_path, out)
+    shift = None if origin is None else _vector(origin, "--origin")
+    grid = None
+    if matrix is not None:
+        try:
+            numbers = [float(v) for v in matrix.replace(" ", "").split(",")]
+        except ValueError:
+            raise ValueError(f"--matrix must be 9 comma-separated integers, got {matrix!r}") from None
+        if len(numbers) != 9:
+            raise ValueError(f"--matrix must be 9 comma-separated integers, got {len(numbers)} numbers")
+        grid = np.array(numbers).reshape(3, 3)
+    result = decompose_distortion(parent, child, matrix=grid, origin=shift, symprec=symprec,
+                                  max_distance=max_distance)
+    _show(result, json_path, out)
+
+
 def _read_report(path: Path):
     """Source points and θ of every layer from a shapes ``report.json``."""
     import json

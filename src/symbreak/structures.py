@@ -108,11 +108,59 @@ def _batio3_tetragonal() -> "ase.Atoms":
     )
 
 
+# SrTiO3, the two phases either side of the 105 K antiferrodistortive transition.
+#
+# Cubic Pm-3m (No. 221), room temperature: a = 3.9053 Å from gamma-ray diffraction at 293 K,
+#   Acta Crystallographica paper sh5025 (https://scripts.iucr.org/cgi-bin/paper?sh5025).
+#   Described with Ti at the origin (Ti 1a (0,0,0), Sr 1b (1/2,1/2,1/2), O 3d), the setting in
+#   which the octahedral tilts read R4+ / M3+ (with Sr at the origin they read R5- / M2-).
+#
+# Tetragonal I4/mcm (No. 140), low temperature: Sr 4b (0,1/2,1/4), Ti 4c (0,0,0), O1 4a (0,0,1/4),
+#   O2 8h (x, x+1/2, 0) with x = 1/4 - tan(phi)/4: TiO6 octahedra rotated rigidly by phi = 2.0°
+#   about c, alternating along c (a0a0c-). The rotation of the octahedra below 105 K was measured
+#   by paramagnetic resonance (K. A. Müller, W. Berlinger and F. Waldner, "Characteristic
+#   structural phase transition in perovskite-type compounds", Phys. Rev. Lett. 21, 814 (1968));
+#   2.0° is the commonly quoted low-temperature magnitude (not re-checked against the paper here).
+#   The cell is a = sqrt(2) a_c, c = 2 a_c with the cubic a_c above: the small tetragonal strain
+#   is left out. This is a model of the phase built from the rotation angle, not a diffraction
+#   refinement (none could be retrieved while writing this).
+
+_SRTIO3_A = 3.9053
+_SRTIO3_TILT_DEG = 2.0
+
+
+def _srtio3_cubic() -> "ase.Atoms":
+    from ase import Atoms
+
+    return Atoms(
+        "TiSrO3",
+        scaled_positions=[(0, 0, 0), (0.5, 0.5, 0.5), (0.5, 0, 0), (0, 0.5, 0), (0, 0, 0.5)],
+        cell=np.eye(3) * _SRTIO3_A,
+        pbc=True,
+    )
+
+
+def _srtio3_tetragonal() -> "ase.Atoms":
+    from ase.spacegroup import crystal
+
+    x = 0.25 - np.tan(np.radians(_SRTIO3_TILT_DEG)) / 4
+    a = np.sqrt(2.0) * _SRTIO3_A
+    atoms = crystal(["Sr", "Ti", "O", "O"], basis=[(0, 0.5, 0.25), (0, 0, 0), (0, 0, 0.25), (x, x + 0.5, 0)],
+                    spacegroup=140, cellpar=[a, a, 2 * _SRTIO3_A, 90, 90, 90])
+    atoms.info.pop("spacegroup", None)
+    return atoms
+
+
 BUILTIN_STRUCTURES: dict[str, tuple[Callable[[], "ase.Atoms"], str]] = {
     "BaTiO3-cubic": (_batio3_cubic, "paraelectric BaTiO3, Pm-3m, a = 4.00 Å (Landolt-Börnstein III/3)"),
     "BaTiO3-tetragonal": (
         _batio3_tetragonal,
         "ferroelectric BaTiO3 at room temperature, P4mm, c along z (Buttner & Maslen 1992)",
+    ),
+    "SrTiO3-cubic": (_srtio3_cubic, "SrTiO3 at room temperature, Pm-3m, a = 3.9053 Å, Ti at the origin"),
+    "SrTiO3-tetragonal": (
+        _srtio3_tetragonal,
+        "SrTiO3 below 105 K, I4/mcm, octahedra rotated 2.0° about c (a0a0c-), cubic cell sqrt2 x sqrt2 x 2",
     ),
 }
 

@@ -126,7 +126,7 @@ def stabilizer_order(action: SpaceGroupAction, blocks: np.ndarray, field: np.nda
 
 
 def _projector(action: SpaceGroupAction, blocks: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """:math:`\sum_g c(g) D(g)` as a dense (N d, N d) matrix, grouped by rotation:
+    r""":math:`\sum_g c(g) D(g)` as a dense (N d, N d) matrix, grouped by rotation:
     :math:`\sum_i M_i \otimes D(R_i)` with :math:`M_i = \sum_t c(i, t)\,\Pi_{(i,t)}`
     (``bincount`` for the M_i, one matrix product for the sum of Kronecker products)."""
     p = len(action.rotations)

@@ -220,7 +220,7 @@ class SpaceGroupAction:
         return len(self.translations)
 
     def _residue(self, vectors: np.ndarray) -> np.ndarray:
-        """:math:`v\,\mathrm{adj}(H) \bmod \det H` (integer, linear in v): equal for vectors that
+        r""":math:`v\,\mathrm{adj}(H) \bmod \det H` (integer, linear in v): equal for vectors that
         differ by a supercell lattice vector, different otherwise."""
         adj = np.rint(self._inv_h * self._det).astype(np.int64)
         return (np.asarray(vectors, dtype=np.int64) @ adj) % self._det

@@ -105,7 +105,7 @@ def shift_origin(atoms: "ase.Atoms", origin) -> "ase.Atoms":
 
 
 def primitive_parent(parent: "ase.Atoms", symprec: float = 1e-3) -> "ase.Atoms":
-    """The parent in a primitive cell, same Cartesian frame and origin (unchanged if already primitive).
+    r"""The parent in a primitive cell, same Cartesian frame and origin (unchanged if already primitive).
 
     A centred conventional cell (spglib lists pure translations besides the identity) would make
     wavevectors that differ by a vector of the conventional reciprocal lattice look equal, which

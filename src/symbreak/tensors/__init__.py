@@ -5,7 +5,10 @@ G. The allowed tensors are the fixed points of the group's representation on the
 the image of :math:`P = \\frac{1}{|G|}\\sum_{g\\in G} D(g)`; see ``docs/tensors.md``.
 """
 
+from .forms import ENTRY_CLASSES, AllowedForm, allowed_form, invariant_projector
+from .groups import as_point_group, hermann_mauguin
 from .kinds import VOIGT_CONVENTIONS, VOIGT_PAIRS, TensorKind, tensor_kind, tensor_kinds
+from .projection import NeumannProjection, neumann_projection, read_tensor
 
 __all__ = [
     "TensorKind",
@@ -13,4 +16,13 @@ __all__ = [
     "tensor_kinds",
     "VOIGT_PAIRS",
     "VOIGT_CONVENTIONS",
+    "AllowedForm",
+    "allowed_form",
+    "invariant_projector",
+    "ENTRY_CLASSES",
+    "NeumannProjection",
+    "neumann_projection",
+    "read_tensor",
+    "as_point_group",
+    "hermann_mauguin",
 ]

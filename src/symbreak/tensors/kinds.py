@@ -258,17 +258,7 @@ class TensorKind:
         Rank 2 symmetric: ``((0, 1),)``; ``ijk=ikj``: ``(0, (1, 2))``; ``ijk=jik``: ``((0, 1), 2)``;
         rank 4 with ``ij`` and ``kl`` symmetric: ``((0, 1), (2, 3))``.
         """
-        q = self.change_of_basis()
-        sym = lambda a, b: _is_symmetric_pair(q, a, b)  # noqa: E731
-        if self.rank == 2 and sym(0, 1):
-            return ((0, 1),)
-        if self.rank == 3 and sym(1, 2):
-            return (0, (1, 2))
-        if self.rank == 3 and sym(0, 1):
-            return ((0, 1), 2)
-        if self.rank == 4 and sym(0, 1) and sym(2, 3):
-            return ((0, 1), (2, 3))
-        return None
+        return _voigt_slots(self.formula)
 
     @property
     def has_voigt(self) -> bool:
@@ -351,6 +341,22 @@ class TensorKind:
     def __str__(self) -> str:
         parity = "axial" if self.axial else "polar"
         return f"{self.name} ({self.formula}, {parity}, irreps {self.irreps})"
+
+
+@lru_cache(maxsize=64)
+def _voigt_slots(formula: str) -> tuple[int | tuple[int, int], ...] | None:
+    q = _reduced(formula)[1]
+    rank = q.ndim - 1
+    sym = lambda a, b: _is_symmetric_pair(q, a, b)  # noqa: E731
+    if rank == 2 and sym(0, 1):
+        return ((0, 1),)
+    if rank == 3 and sym(1, 2):
+        return (0, (1, 2))
+    if rank == 3 and sym(0, 1):
+        return ((0, 1), 2)
+    if rank == 4 and sym(0, 1) and sym(2, 3):
+        return ((0, 1), (2, 3))
+    return None
 
 
 @lru_cache(maxsize=32)

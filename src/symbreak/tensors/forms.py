@@ -198,10 +198,7 @@ class AllowedForm:
         if k.has_voigt and k.rank > 2:
             convention = k.voigt_convention
             lines.append(f"Voigt matrix ({convention} convention, order 11 22 33 23 13 12):")
-            cells = self.pattern
-            width = max(len(c) for c in cells.reshape(-1))
-            for row in cells.reshape(cells.shape[0], -1):
-                lines.append("  " + "  ".join(c.rjust(width) for c in row))
+            lines += _matrix_lines(self.pattern.reshape(self.pattern.shape[0], -1))
         else:
             shape = (3, 3) if k.has_voigt and k.rank == 2 else None
             if shape is not None:
@@ -210,10 +207,8 @@ class AllowedForm:
 
                 for a, (i, j) in enumerate(VOIGT_PAIRS):
                     full[i, j] = full[j, i] = self.pattern[a]
-                width = max(len(c) for c in full.reshape(-1))
                 lines.append("matrix:")
-                for row in full:
-                    lines.append("  " + "  ".join(c.rjust(width) for c in row))
+                lines += _matrix_lines(full)
             else:
                 nonzero = [f"{n} = {p}" for n, p in zip(self.entry_names, self.pattern.reshape(-1)) if p != "0"]
                 lines.append("non-zero entries: " + (", ".join(nonzero) if nonzero else "none"))
@@ -238,6 +233,11 @@ class AllowedForm:
             "irreps_counts": dict(self.irreps_counts),
             "basis": self.basis.tolist(),
         }
+
+
+def _matrix_lines(cells: np.ndarray) -> list[str]:
+    widths = [max(len(c) for c in cells[:, j]) for j in range(cells.shape[1])]
+    return ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
 
 
 def _independent_entries(values: np.ndarray) -> list[int]:

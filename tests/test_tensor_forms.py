@@ -75,6 +75,20 @@ def test_counts_agree_with_characters_and_published_tables(hm):
     assert computed == PUBLISHED[hm]
 
 
+def test_polar_and_piezoelectric_classes_are_the_published_ones():
+    """Pyroelectric (polar) classes: 1, 2, m, mm2, 4, 4mm, 3, 3m, 6, 6mm; piezoelectric: the 21
+    non-centrosymmetric classes except 432 (Int. Tables A §10.2, Tables 10.2.1.1 and 10.2.2.1;
+    Nye ch. VII §1). In class 1 the polarisation is free (3 components), in m it lies in the plane."""
+    polar = {"1": 3, "m": 2, "2": 1, "mm2": 1, "4": 1, "4mm": 1, "3": 1, "3m": 1, "6": 1, "6mm": 1}
+    centrosymmetric = {hm for hm in PUBLISHED if PointGroup.from_name(hm).contains(-np.eye(3))}
+    piezo = set(PUBLISHED) - centrosymmetric - {"432"}
+    assert len(piezo) == 20
+    for hm in PUBLISHED:
+        group = PointGroup.from_name(hm)
+        assert allowed_form("pyroelectric", group).num_independent == polar.get(hm, 0), hm
+        assert (allowed_form("piezoelectric", group).num_independent > 0) == (hm in piezo), hm
+
+
 # ----------------------------------------------------------------------------- textbook relations
 def _random_voigt(kind, rng):
     v = rng.normal(size=kind.voigt_shape)

@@ -36,6 +36,10 @@ _LAZY = {
     "TrainResult": ".train",
     "TrainSettings": ".train",
     "train": ".train",
+    "TensorKind": ".tensors",
+    "tensor_kind": ".tensors",
+    "allowed_form": ".tensors",
+    "neumann_projection": ".tensors",
 }
 
 __all__ = sorted(_LAZY)

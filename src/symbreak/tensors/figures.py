@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -66,7 +67,8 @@ def _draw(axis, form: AllowedForm) -> None:
             alpha = 1.0 if kind in ("independent", "zero", "dependent") else 0.55
             axis.add_patch(Rectangle((c, rows - 1 - r), 1, 1, facecolor=face, alpha=alpha, hatch=hatch,
                                      edgecolor="white", linewidth=1.5))
-            text = pattern[r, c].replace(" - ", "−").replace(" + ", "+").replace("-", "−")
+            text = re.sub(r"^\((.*)\)/2$", r"½(\1)", pattern[r, c])
+            text = text.replace(" - ", "−").replace(" + ", "+").replace("-", "−")
             size = 8 if len(text) <= 6 else 6 if len(text) <= 9 else 5
             weight = "bold" if kind == "independent" else "normal"
             axis.text(c + 0.5, rows - 0.5 - r, "·" if text == "0" else text, ha="center", va="center",
@@ -99,7 +101,7 @@ def plot_voigt_patterns(forms: Sequence[AllowedForm], path: str | Path, title: s
     shape = _cells(forms[0])[0].shape
     width = 0.6 * shape[1] * ncols + 0.3 * ncols
     height = 0.6 * shape[0] * nrows + 0.45 * nrows + 0.6
-    figure = new_figure(figsize=(width, height))
+    figure = new_figure(figsize=(width, height), layout="constrained")
     axes = np.atleast_1d(figure.subplots(nrows, ncols, squeeze=False)).reshape(-1)
     for axis, form in zip(axes, forms):
         _draw(axis, form)
@@ -111,8 +113,7 @@ def plot_voigt_patterns(forms: Sequence[AllowedForm], path: str | Path, title: s
         Patch(facecolor=colormaps["tab10"](0), alpha=0.55, hatch="////", label="opposite (−)"),
         Patch(facecolor=_DEPENDENT_COLOUR, label="dependent (combination)"),
     ]
-    figure.legend(handles=legend, loc="lower center", ncol=4, fontsize=7, frameon=False)
+    figure.legend(handles=legend, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
     if title:
         figure.suptitle(title, fontsize=10)
-    figure.subplots_adjust(bottom=0.12 if nrows == 1 else 0.07)
     return save_figure(figure, path)

@@ -111,8 +111,13 @@ class TensorResult(Result):
         group = self.form.group
         if self.source is not None:
             deviation = "" if group.max_deviation is None else f", max deviation {group.max_deviation:.2g} Å"
-            frame = "standard orientation" if group.is_standard else "the structure's own Cartesian frame"
-            lines.append(f"{self.source}: point group {self.form.group_label}{deviation}; tensors in {frame}")
+            lines.append(f"{self.source}: point group {self.form.group_label}{deviation}; tensors in the "
+                         "structure's own Cartesian frame")
+            if not group.is_standard:
+                with np.printoptions(precision=4, suppress=True):
+                    lines.append(f"the group's axes are rotated from x, y, z: principal axis {group.principal_axis}, "
+                                 f"secondary axis {group.secondary_axis}; relations below hold in the structure's "
+                                 "frame, so they need not look like the textbook's")
         lines.append(self.form.text())
         if self.projection is not None:
             p = self.projection

@@ -254,3 +254,29 @@ def test_emt_copper_projected_onto_m3m_changes_less_than_its_finite_difference_e
     result = neumann_projection("elastic", fine, "m-3m", index_rtol=1e-4)
     assert result.violation < fd_error
     assert result.constants["C11"] > result.constants["C12"] > 0 and result.constants["C44"] > 0
+
+
+def test_molecules_use_their_point_group():
+    """A molecule (pbc False) gets its group from the points: benzene D6h → α11 = α22, α33;
+    methane Td → an isotropic polarisability and one SHG constant d14 (hyper-Rayleigh)."""
+    from ase.build import molecule
+
+    benzene = allowed_form("polarizability", molecule("C6H6"))
+    assert benzene.group.name == "D6h" and benzene.num_independent == 2
+    methane = molecule("CH4")
+    assert allowed_form("polarizability", methane).num_independent == 1
+    assert allowed_form("shg", methane).num_independent == 1
+
+
+def test_project_irreps_torch_batched():
+    import torch
+
+    form = allowed_form("elastic", "m-3m")
+    x = torch.randn(5, 21, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    projected = form.project_irreps(x)
+    assert projected.shape == (5, 21) and projected.dtype == torch.float64
+    np.testing.assert_allclose(form.project_irreps(projected).numpy(), projected.numpy(), atol=1e-12)
+    cartesian = form.kind.to_cartesian(projected)
+    moved = torch.einsum("ia,jb,kc,ld,nabcd->nijkl", *(torch.tensor(PointGroup.from_name("Oh").matrices[7]),) * 4,
+                         cartesian)
+    np.testing.assert_allclose(moved.numpy(), cartesian.numpy(), atol=1e-12)

@@ -91,3 +91,10 @@ def test_cli_bad_input_is_one_line_exit_2(files, args, message):
     assert len(errors) == 1 and message in errors[0], result.output
     assert "Traceback" not in result.output
     assert {p: p.read_bytes() for p in files.rglob("*") if p.is_file()} == before
+
+
+def test_named_polar_kind_refuses_axial():
+    from symbreak.tensors import tensor_kind
+
+    with pytest.raises(ValueError, match="is polar; axial=True applies to formulas only"):
+        tensor_kind("dielectric", axial=True)

@@ -388,14 +388,16 @@ def tensor(
                                        "shg, optical_activity, …; see --list-kinds) or an index formula like 'ijk=jik'."),
     group: Optional[str] = typer.Option(None, help="Point group by Hermann–Mauguin or Schoenflies name "
                                         "(standard orientation), e.g. 6/mmm, m-3m, -42m, D6h."),
-    structure: Optional[Path] = typer.Option(None, help="Structure file (CIF, POSCAR, extxyz): its point group, "
-                                             "in the structure's own frame."),
+    structure: Optional[Path] = typer.Option(None, help="Structure file (CIF, POSCAR, extxyz; a molecule in .xyz): "
+                                             "its point group, in the structure's own frame."),
     values: Optional[Path] = typer.Option(None, help="Tensor to symmetrise (.npy, .json, .txt): 3x3, 6x6, 3x6, "
                                           "Voigt vector or full Cartesian array."),
     convention: Optional[str] = typer.Option(None, help="Voigt convention of --values: stiffness/stress (no factors) "
                                              "or compliance/strain (2 and 4 on shear). Default: the kind's."),
     axial: bool = typer.Option(False, help="With a formula: the tensor is axial."),
-    symprec: float = typer.Option(1e-3, help="Structures: spglib's symprec (Å)."),
+    symprec: float = typer.Option(1e-3, help="Crystals: spglib's symprec (Å)."),
+    tol: float = typer.Option(0.1, help="Molecules (non-periodic files): tolerance relative to the nearest-neighbour "
+                              "distance."),
     index_rtol: float = typer.Option(1e-6, help="Largest accepted non-symmetric part of --values (C_IJ vs C_JI), "
                                      "relative to its norm."),
     list_kinds: bool = typer.Option(False, "--list-kinds", help="List the named tensor kinds and exit."),
@@ -434,7 +436,7 @@ def tensor(
                              f"({error or type(error).__name__})") from None
     tensor_values = None if values is None else load_tensor(values, parsed)
     result = tensor_report(parsed, group=group, structure=atoms, values=tensor_values, convention=convention,
-                           symprec=symprec, index_rtol=index_rtol,
+                           symprec=symprec, tol=tol, index_rtol=index_rtol,
                            source=None if structure is None else str(structure),
                            values_path=None if values is None else str(values))
     # wide matrices stay on one line (no wrapping at 80 columns), numpy brackets are not markup

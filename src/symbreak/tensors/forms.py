@@ -148,6 +148,13 @@ class AllowedForm:
         hm = hermann_mauguin(self.group)
         return f"{hm} ({self.group.name})" if hm else self.group.name
 
+    def project_irreps(self, x: Any) -> Any:
+        """``P x`` for irreps coefficients ``(..., dim)`` (numpy or torch, batched, dtype kept)."""
+        from .kinds import _apply
+
+        self.kind._check_trailing(x, (self.kind.dim,), "irreps vector")
+        return _apply(self.projector, x, 1, (self.kind.dim,))
+
     def tensor(self, values: Any, form: str = "cartesian", convention: str | None = None) -> np.ndarray:
         """The allowed tensor with the given independent constants.
 
@@ -250,7 +257,7 @@ def _independent_entries(values: np.ndarray) -> list[int]:
     return chosen
 
 
-def allowed_form(kind: "str | TensorKind", group: Any, symprec: float = 1e-3) -> AllowedForm:
+def allowed_form(kind: "str | TensorKind", group: Any, symprec: float = 1e-3, tol: float = 0.1) -> AllowedForm:
     """Allowed form of a tensor kind in a point group (Neumann's principle).
 
     Parameters
@@ -261,7 +268,9 @@ def allowed_form(kind: "str | TensorKind", group: Any, symprec: float = 1e-3) ->
         See :func:`~symbreak.tensors.groups.as_point_group`; a structure's group is in the
         structure's own Cartesian frame.
     symprec : float
-        spglib tolerance (Å) when ``group`` is a structure.
+        spglib tolerance (Å) when ``group`` is a periodic structure.
+    tol : float
+        Point-group tolerance of :meth:`PointGroup.from_points` when ``group`` is a molecule.
 
     Examples
     --------
@@ -270,7 +279,7 @@ def allowed_form(kind: "str | TensorKind", group: Any, symprec: float = 1e-3) ->
     (5, 'C66 = (C11 - C12)/2')
     """
     kind = tensor_kind(kind)
-    group = as_point_group(group, symprec=symprec)
+    group = as_point_group(group, symprec=symprec, tol=tol)
     key = (group.name, group.limit_group, np.round(group.frame, 12).tobytes())
     return AllowedForm(kind=kind, group=group, **_form(kind, key, group))
 

@@ -450,6 +450,8 @@ def tensor_kind(name_or_formula: "str | TensorKind", axial: bool = False) -> Ten
     key = _ALIASES.get(key, key)
     if key in _NAMED:
         formula, ax, convention, symbol, description = _NAMED[key]
+        if axial and not ax:
+            raise ValueError(f"tensor kind {key!r} is polar; axial=True applies to formulas only (e.g. 'ij=ji')")
         return _named(key, formula, ax, convention, symbol, description)
     formula = name_or_formula.replace(" ", "")
     # a bare word is read as a formula only when it is a run of index letters ("ij": a general

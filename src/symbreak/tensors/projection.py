@@ -120,7 +120,7 @@ def read_tensor(kind: TensorKind, tensor: Any, form: str = "auto", convention: s
 
 def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, form: str = "auto",
                        convention: str | None = None, index_rtol: float = 1e-6,
-                       symprec: float = 1e-3) -> NeumannProjection:
+                       symprec: float = 1e-3, tol: float = 0.1) -> NeumannProjection:
     """Project a tensor onto the tensors allowed by a point group (Neumann's principle).
 
     Parameters
@@ -131,7 +131,8 @@ def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, for
         Cartesian ``(3, …, 3)`` or Voigt (``(6, 6)`` elastic, ``(3, 6)`` piezoelectric, ``(6,)``
         symmetric rank 2); numpy or torch.
     group : PointGroup, str or ase.Atoms
-        A structure's group is found with spglib (``symprec``) in the structure's own frame.
+        A crystal's group is found with spglib (``symprec``), a molecule's with
+        ``PointGroup.from_points`` (``tol``), in the structure's own frame.
     form : {"auto", "cartesian", "voigt"}
     convention : str, optional
         Voigt convention of a Voigt input (default: the kind's, e.g. ``"stiffness"`` for elastic).
@@ -145,7 +146,7 @@ def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, for
     """
     kind = tensor_kind(kind)
     given, form, cartesian = read_tensor(kind, tensor, form, convention, index_rtol)
-    allowed = allowed_form(kind, group, symprec=symprec)
+    allowed = allowed_form(kind, group, symprec=symprec, tol=tol)
     x = kind.from_cartesian(cartesian)
     x_sym = allowed.projector @ x
     t_sym = kind.to_cartesian(x_sym)

@@ -143,7 +143,7 @@ class TensorResult(Result):
 
 
 def tensor_report(kind: str | TensorKind, group: Any = None, structure: Any = None,
-                  values: Any = None, convention: str | None = None, symprec: float = 1e-3,
+                  values: Any = None, convention: str | None = None, symprec: float = 1e-3, tol: float = 0.1,
                   index_rtol: float = 1e-6, source: str | None = None,
                   values_path: str | None = None) -> TensorResult:
     """Everything ``symbreak tensor`` prints: the allowed form, and the projection of ``values``.
@@ -153,7 +153,7 @@ def tensor_report(kind: str | TensorKind, group: Any = None, structure: Any = No
     if (group is None) == (structure is None):
         raise ValueError("give exactly one of a group (--group) and a structure (--structure)")
     kind = tensor_kind(kind)
-    resolved = as_point_group(group if group is not None else structure, symprec=symprec)
+    resolved = as_point_group(group if group is not None else structure, symprec=symprec, tol=tol)
     form = allowed_form(kind, resolved)
     projection = None
     if values is not None:

@@ -21,10 +21,12 @@ _NAN_3X3[1, 2] = _NAN_3X3[2, 1] = np.nan
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: neumann_projection("elastic", np.zeros((5, 5)), "m-3m"), "expected shape (3, 3, 3, 3) (Cartesian) or (6, 6) (Voigt)"),
+        (lambda: neumann_projection("elastic", np.zeros((5, 5)), "m-3m"),
+         "expected shape (3, 3, 3, 3) (Cartesian) or (6, 6) (Voigt)"),
         (lambda: neumann_projection("elastic", _ASYMMETRIC_6X6, "m-3m"), "symmetric 6x6 Voigt matrix"),
         (lambda: neumann_projection("dielectric", np.arange(9.0).reshape(3, 3), "m-3m"), "symmetric 3x3 matrix"),
-        (lambda: neumann_projection("piezoelectric", np.arange(27.0).reshape(3, 3, 3), "4mm"), "index symmetry ijk=ikj"),
+        (lambda: neumann_projection("piezoelectric", np.arange(27.0).reshape(3, 3, 3), "4mm"),
+         "index symmetry ijk=ikj"),
         (lambda: neumann_projection("dielectric", _NAN_3X3, "m-3m"), "finite numbers"),
         (lambda: neumann_projection("dielectric", [["a", "b"]], "m-3m"), "cannot read as an array"),
         (lambda: neumann_projection("dielectrik", np.eye(3), "m-3m"), "unknown tensor kind 'dielectrik'"),

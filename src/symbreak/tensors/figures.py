@@ -44,7 +44,8 @@ def _cells(form: AllowedForm) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return pattern[None], classes[None], coefficients[None]
     if pattern.ndim > 2:  # a Cartesian rank ≥ 3 without Voigt form: rows = first index
         rows = pattern.shape[0]
-        return pattern.reshape(rows, -1), classes.reshape(rows, -1), coefficients.reshape(rows, -1, coefficients.shape[-1])
+        flat = coefficients.reshape(rows, -1, coefficients.shape[-1])
+        return pattern.reshape(rows, -1), classes.reshape(rows, -1), flat
     return pattern, classes, coefficients
 
 

@@ -166,7 +166,8 @@ class AllowedForm:
         form : {"cartesian", "voigt"}
         convention : str, optional
             Voigt convention of ``form="voigt"``; the kind's default if omitted. The constants are
-            always read in the kind's default convention (the one :attr:`independent` names).
+            read as displayed (:attr:`TensorKind.display_convention`: the kind's own, no factors for
+            rank 2).
         """
         if isinstance(values, dict):
             unknown = sorted(set(values) - set(self.independent))
@@ -180,11 +181,13 @@ class AllowedForm:
         else:
             vector = np.asarray(values, dtype=np.float64).reshape(-1)
             if vector.shape != (self.num_independent,):
-                raise ValueError(f"values: expected {self.num_independent} numbers ({self.independent}), got {vector.size}")
+                raise ValueError(
+                    f"values: expected {self.num_independent} numbers ({self.independent}), got {vector.size}"
+                )
         if not np.isfinite(vector).all():
             raise ValueError("values: constants must be finite numbers (NaN or inf given)")
         display = (self.coefficients @ vector).reshape(self.pattern.shape)
-        cartesian = self.kind.from_voigt(display) if self.kind.has_voigt else display
+        cartesian = self.kind.from_voigt(display, self.kind.display_convention) if self.kind.has_voigt else display
         if form == "cartesian":
             return cartesian
         if form == "voigt":
@@ -203,7 +206,7 @@ class AllowedForm:
         if self.irreps_counts:
             lines.append("from O(3) irreps: " + ", ".join(f"{ir}: {n}" for ir, n in self.irreps_counts.items()))
         if k.has_voigt and k.rank > 2:
-            convention = k.voigt_convention
+            convention = k.display_convention
             lines.append(f"Voigt matrix ({convention} convention, order 11 22 33 23 13 12):")
             lines += _matrix_lines(self.pattern.reshape(self.pattern.shape[0], -1))
         else:
@@ -233,7 +236,7 @@ class AllowedForm:
             "frame": self.group.frame.tolist(),
             "num_independent": self.num_independent,
             "independent": list(self.independent),
-            "voigt_convention": self.kind.voigt_convention if self.kind.has_voigt else None,
+            "voigt_convention": self.kind.display_convention,
             "pattern": self.pattern.tolist(),
             "entry_classes": self.entry_classes.tolist(),
             "relations": list(self.relations),

@@ -56,3 +56,29 @@ def test_docs_python_example_runs(capsys):
     printed = capsys.readouterr().out
     assert "5 ['C11', 'C12', 'C13', 'C33', 'C44']" in printed
     assert "'C66 = (C11 - C12)/2'" in printed
+
+
+def test_standard_frame_of_a_primitive_cell(tmp_path):
+    """A CIF puts the primitive fcc cell's cube axes off x, y, z; --standard-frame reads the
+    tensor back in textbook form with the constants it was built from."""
+    from ase.build import bulk
+    from ase.io import read
+
+    from symbreak.symmetry import PointGroup
+    from symbreak.tensors import tensor_kind
+
+    bulk("Cu", "fcc", a=3.61).write(tmp_path / "Cu.cif")
+    frame = PointGroup.from_atoms(read(tmp_path / "Cu.cif")).frame
+    kind = tensor_kind("elastic")
+    cubic = np.zeros((6, 6))
+    cubic[:3, :3] = 120.0
+    cubic[np.arange(3), np.arange(3)] = 170.0
+    cubic[np.arange(3, 6), np.arange(3, 6)] = 75.0
+    in_cif_frame = (kind.cartesian_representation(frame.T) @ kind.from_voigt(cubic).reshape(-1)).reshape(kind.shape)
+    np.save(tmp_path / "C.npy", in_cif_frame)  # full Cartesian array
+    result = runner.invoke(app, ["tensor", "--kind", "elastic", "--structure", str(tmp_path / "Cu.cif"),
+                                 "--values", str(tmp_path / "C.npy"), "--standard-frame"])
+    assert result.exit_code == 0, result.output
+    assert "values rotated into it by the group's frame" in result.output
+    assert "(C11, C12, C44)" in result.output
+    assert "C11 = 170, C12 = 120, C44 = 75" in result.output

@@ -225,13 +225,16 @@ def test_group_from_a_rotated_structure_works_in_its_frame():
     assert neumann_projection(kind, generic, rotated).relative_violation > 0.1
 
 
-def _emt_elastic_constants(step: float) -> np.ndarray:
-    """Voigt stiffness (GPa) of fcc Cu with ASE's EMT: central differences of the stress."""
+def _emt_elastic_constants(step: float, rotation: np.ndarray | None = None) -> np.ndarray:
+    """Voigt stiffness (GPa) of fcc Cu with ASE's EMT: central differences of the stress in the
+    one-atom primitive cell, optionally rotated (the tensor is then in the rotated frame)."""
     from ase.build import bulk
     from ase.calculators.emt import EMT
     from ase.units import GPa
 
     atoms = bulk("Cu", "fcc", a=3.59)
+    if rotation is not None:
+        atoms.set_cell(atoms.cell.array @ rotation.T, scale_atoms=True)
     cell = atoms.cell.array.copy()
     pairs = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
     c = np.zeros((6, 6))
@@ -241,7 +244,7 @@ def _emt_elastic_constants(step: float) -> np.ndarray:
             strain = np.zeros((3, 3))
             strain[k, l] = strain[l, k] = sign * step / (1 if k == l else 2)  # engineering shear = step
             strained = atoms.copy()
-            strained.set_cell(cell @ (np.eye(3) + strain), scale_atoms=True)
+            strained.set_cell(cell @ (np.eye(3) + strain), scale_atoms=True)  # rows: x → (1 + ε) x
             strained.calc = EMT()
             stresses.append(strained.get_stress(voigt=True))
         c[:, column] = (stresses[0] - stresses[1]) / (2 * step) / GPa
@@ -280,3 +283,24 @@ def test_project_irreps_torch_batched():
     moved = torch.einsum("ia,jb,kc,ld,nabcd->nijkl", *(torch.tensor(PointGroup.from_name("Oh").matrices[7]),) * 4,
                          cartesian)
     np.testing.assert_allclose(moved.numpy(), cartesian.numpy(), atol=1e-12)
+
+
+def test_emt_copper_in_a_rotated_cell_gives_the_textbook_constants_in_the_standard_frame():
+    """The tensor of a randomly rotated cell, symmetrised with the group found from that cell and
+    rotated to standard orientation, has the cubic constants of the unrotated cell (to the
+    finite-difference error); in the cell's own frame it is cubic too, but not in textbook form."""
+    from ase.build import bulk
+    from scipy.spatial.transform import Rotation
+
+    rotation = Rotation.random(random_state=11).as_matrix()
+    atoms = bulk("Cu", "fcc", a=3.59)
+    atoms.set_cell(atoms.cell.array @ rotation.T, scale_atoms=True)
+    rotated_c = _emt_elastic_constants(1e-3, rotation)
+    reference = neumann_projection("elastic", _emt_elastic_constants(1e-3), "m-3m").constants
+    in_frame = neumann_projection("elastic", rotated_c, atoms)
+    standard = neumann_projection("elastic", rotated_c, atoms, standard_frame=True)
+    assert in_frame.relative_violation < 1e-4 and standard.relative_violation < 1e-4
+    assert in_frame.allowed.independent != ["C11", "C12", "C44"]  # a rotated cube
+    assert standard.allowed.independent == ["C11", "C12", "C44"]
+    for name, value in reference.items():
+        assert standard.constants[name] == pytest.approx(value, abs=0.05)  # GPa; FD error ~0.01

@@ -398,8 +398,10 @@ def tensor(
     symprec: float = typer.Option(1e-3, help="Crystals: spglib's symprec (Å)."),
     tol: float = typer.Option(0.1, help="Molecules (non-periodic files): tolerance relative to the nearest-neighbour "
                               "distance."),
-    index_rtol: float = typer.Option(1e-6, help="Largest accepted non-symmetric part of --values (C_IJ vs C_JI), "
+    index_rtol: float = typer.Option(1e-2, help="Largest accepted non-symmetric part of --values (C_IJ vs C_JI), "
                                      "relative to its norm."),
+    standard_frame: bool = typer.Option(False, help="Rotate --values by the group's frame into its standard "
+                                        "orientation (cube axes along x, y, z; principal axis z) and report there."),
     list_kinds: bool = typer.Option(False, "--list-kinds", help="List the named tensor kinds and exit."),
     json_path: Optional[Path] = JSON_PATH,
     out: Optional[Path] = typer.Option(None, help="Write the Voigt-pattern figure and report.json into this folder."),
@@ -438,7 +440,7 @@ def tensor(
     result = tensor_report(parsed, group=group, structure=atoms, values=tensor_values, convention=convention,
                            symprec=symprec, tol=tol, index_rtol=index_rtol,
                            source=None if structure is None else str(structure),
-                           values_path=None if values is None else str(values))
+                           values_path=None if values is None else str(values), standard_frame=standard_frame)
     # wide matrices stay on one line (no wrapping at 80 columns), numpy brackets are not markup
     console.print(result.summary(), highlight=False, soft_wrap=True, markup=False)
     written = [result.write_json(json_path)] if json_path is not None else []

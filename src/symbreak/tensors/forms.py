@@ -52,6 +52,22 @@ def _rational(c: float) -> Fraction | None:
     return f if abs(float(f) - c) < _RATIONAL * max(1.0, abs(c)) else None
 
 
+def _magnitude(c: float) -> str:
+    """A positive coefficient and a space: ``"3/2 "``, ``"√2 "``, ``"√3/2 "``, ``"2√6/3 "``, else ``"0.123457 "``.
+
+    Frames rotated by 45° or 30° (a cubic or hexagonal group found from a structure) give
+    coefficients that are rational multiples of √2, √3 or √6."""
+    f = _rational(c)
+    if f is not None:
+        return "" if f == 1 else f"{f} "
+    for root in (2, 3, 6):
+        f = _rational(c / math.sqrt(root))
+        if f is not None and f.denominator <= 12 and f.numerator <= 12:
+            num = "" if f.numerator == 1 else str(f.numerator)
+            return f"{num}√{root}" + ("" if f.denominator == 1 else f"/{f.denominator}") + " "
+    return f"{c:.6g} "
+
+
 def _expression(coefficients: np.ndarray, names: list[str]) -> str:
     """``"C11"``, ``"-C14"``, ``"-2 d11"``, ``"(C11 - C12)/2"``, ``"2 (S11 - S12)"``; decimals if irrational."""
     terms = [(c, n) for c, n in zip(coefficients, names) if abs(c) > _ZERO]
@@ -59,7 +75,7 @@ def _expression(coefficients: np.ndarray, names: list[str]) -> str:
         return "0"
     fractions = [_rational(c) for c, _ in terms]
     if any(f is None for f in fractions):
-        text = " ".join(f"{'-' if c < 0 else '+'} {abs(c):.6g} {n}" for c, n in terms)
+        text = " ".join(f"{'-' if c < 0 else '+'} {_magnitude(abs(c))}{n}" for c, n in terms)
         return text[2:] if text.startswith("+") else "-" + text[2:]
     denominator = math.lcm(*(f.denominator for f in fractions))
     numerators = [int(f * denominator) for f in fractions]

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..results import Result, format_number
+from ..symmetry import PointGroup
 from .forms import AllowedForm, allowed_form
 from .groups import as_point_group
 from .kinds import TensorKind, tensor_kind
@@ -74,6 +75,9 @@ class TensorResult(Result):
     source : str or None
         The structure file the group was found from.
     values_path : str or None
+    detected : PointGroup or None
+        The group as given or found, in the structure's frame (``form.group`` is its standard
+        orientation when the tensors were rotated there).
     """
 
     kind: ClassVar[str] = "tensor"
@@ -83,13 +87,26 @@ class TensorResult(Result):
     projection: NeumannProjection | None = None
     source: str | None = None
     values_path: str | None = None
+    detected: PointGroup | None = None
+    standard_frame: bool = False
+
+    @property
+    def group(self) -> PointGroup:
+        """The group as given or found (in the structure's frame)."""
+        return self.detected if self.detected is not None else self.form.group
+
+    @property
+    def rotated(self) -> bool:
+        """Whether values and form were rotated from the structure's frame to standard orientation."""
+        return self.standard_frame and not self.group.is_standard
 
     def payload(self) -> dict[str, Any]:
-        group = self.form.group
         out: dict[str, Any] = {
             "allowed_form": self.form.to_dict(),
             "group_source": self.source,
-            "group_max_deviation": group.max_deviation,
+            "group_max_deviation": self.group.max_deviation,
+            "group_frame": self.group.frame.tolist(),
+            "rotated_to_standard_frame": self.rotated,
         }
         if self.projection is not None:
             p = self.projection
@@ -103,17 +120,21 @@ class TensorResult(Result):
                 "relative_violation": p.relative_violation,
                 "cartesian_violation": p.cartesian_violation,
                 "constants": p.constants,
+                "rotation": p.rotation,
             }
         return out
 
     def summary(self) -> str:
         lines = []
-        group = self.form.group
+        group, rotated = self.group, self.rotated
         if self.source is not None:
             deviation = "" if group.max_deviation is None else f", max deviation {group.max_deviation:.2g} Å"
-            lines.append(f"{self.source}: point group {self.form.group_label}{deviation}; tensors in the "
-                         "structure's own Cartesian frame")
-            if not group.is_standard:
+            where = "the group's standard orientation" if rotated else "the structure's own Cartesian frame"
+            lines.append(f"{self.source}: point group {self.form.group_label}{deviation}; tensors in {where}")
+            if rotated:
+                with np.printoptions(precision=4, suppress=True):
+                    lines.append(f"values rotated into it by the group's frame F = {np.round(group.frame, 4).tolist()}")
+            elif not group.is_standard:
                 with np.printoptions(precision=4, suppress=True):
                     lines.append(f"the group's axes are rotated from x, y, z: principal axis {group.principal_axis}, "
                                  f"secondary axis {group.secondary_axis}; relations below hold in the structure's "
@@ -144,18 +165,22 @@ class TensorResult(Result):
 
 def tensor_report(kind: str | TensorKind, group: Any = None, structure: Any = None,
                   values: Any = None, convention: str | None = None, symprec: float = 1e-3, tol: float = 0.1,
-                  index_rtol: float = 1e-6, source: str | None = None,
-                  values_path: str | None = None) -> TensorResult:
+                  index_rtol: float = 1e-2, source: str | None = None,
+                  values_path: str | None = None, standard_frame: bool = False) -> TensorResult:
     """Everything ``symbreak tensor`` prints: the allowed form, and the projection of ``values``.
 
     Exactly one of ``group`` (a PointGroup or name) and ``structure`` (an ase.Atoms) is given.
+    With ``standard_frame``, the allowed form is printed and the values projected in the group's
+    standard orientation (the values rotated by the group's frame first).
     """
     if (group is None) == (structure is None):
         raise ValueError("give exactly one of a group (--group) and a structure (--structure)")
     kind = tensor_kind(kind)
     resolved = as_point_group(group if group is not None else structure, symprec=symprec, tol=tol)
-    form = allowed_form(kind, resolved)
+    form = allowed_form(kind, resolved.standard if standard_frame else resolved)
     projection = None
     if values is not None:
-        projection = neumann_projection(kind, values, resolved, convention=convention, index_rtol=index_rtol)
-    return TensorResult(form=form, projection=projection, source=source, values_path=values_path)
+        projection = neumann_projection(kind, values, resolved, convention=convention, index_rtol=index_rtol,
+                                        standard_frame=standard_frame)
+    return TensorResult(form=form, projection=projection, source=source, values_path=values_path,
+                        detected=resolved, standard_frame=standard_frame)

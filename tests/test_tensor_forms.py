@@ -148,6 +148,24 @@ def test_piezoelectric_relations_4mm_and_minus42m_and_32():
     assert allowed_form(kind, "4mm").relations == ["d24 = d15", "d32 = d31"]
 
 
+@pytest.mark.parametrize("hm", ["4mm", "-42m"])
+def test_tetragonal_elastic_relations(hm):
+    """Nye Table 9, tetragonal 4mm, 422, -42m, 4/mmm: C11 = C22, C13 = C23, C44 = C55, C66 free."""
+    c = neumann_projection("elastic", _random_voigt(tensor_kind("elastic"), np.random.default_rng(6)), hm).tensor
+    assert c[1, 1] == pytest.approx(c[0, 0], abs=1e-10)
+    assert c[1, 2] == pytest.approx(c[0, 2], abs=1e-10)
+    assert c[4, 4] == pytest.approx(c[3, 3], abs=1e-10)
+    assert abs(c[5, 5] - (c[0, 0] - c[0, 1]) / 2) > 1e-3  # unlike hexagonal, C66 is independent
+    assert _zero_except(c, [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2), (3, 3), (4, 4), (5, 5)]) < 1e-10
+
+
+@pytest.mark.parametrize("hm", ["m-3m", "6/mmm"])
+def test_centrosymmetric_groups_remove_all_piezoelectricity(hm):
+    kind = tensor_kind("piezoelectric")
+    result = neumann_projection(kind, _random_voigt(kind, np.random.default_rng(7)), hm)
+    assert np.abs(result.tensor).max() < 1e-12 and result.relative_violation == pytest.approx(1.0)
+
+
 def test_trigonal_elastic_relations_32():
     c = neumann_projection("elastic", _random_voigt(tensor_kind("elastic"), np.random.default_rng(4)), "32").tensor
     assert c[1, 3] == pytest.approx(-c[0, 3], abs=1e-10)  # C24 = -C14

@@ -133,7 +133,9 @@ class TensorResult(Result):
             lines.append(f"{self.source}: point group {self.form.group_label}{deviation}; tensors in {where}")
             if rotated:
                 with np.printoptions(precision=4, suppress=True):
-                    lines.append(f"values rotated into it by the group's frame F = {np.round(group.frame, 4).tolist()}")
+                    what = "values rotated" if self.projection is not None else "rotated"
+                    lines.append(f"{what} into it from the structure's frame by the group's frame "
+                                 f"F = {np.round(group.frame, 4).tolist()}")
             elif not group.is_standard:
                 with np.printoptions(precision=4, suppress=True):
                     lines.append(f"the group's axes are rotated from x, y, z: principal axis {group.principal_axis}, "

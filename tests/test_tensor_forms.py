@@ -23,10 +23,10 @@ from symbreak.tensors import (
 # Published numbers of independent components, by Hermann–Mauguin symbol:
 # (dielectric / any symmetric polar rank 2, piezoelectric d_ijk = d_ikj, elastic c_ijkl,
 #  optical activity g_ij (symmetric axial rank 2)).
-# Nye (1985) Table 3 (p. 24, rank 2), Table 8 (pp. 123-124, piezoelectric), Table 9 (pp. 140-141,
-# elastic), ch. XIV §4 (optical activity: non-zero only in 1, 2, m, 222, mm2, 4, -4, 422, -42m,
-# 3, 32, 6, 622, 23, 432); cross-checked where found against Int. Tables D §1.1.4.8.6 (rank 3:
-# -6 → 2, -6m2 → 1, 6/m and 6/mmm → 0) and the IUCr 'Ten' examples (elastic in 4 → 7).
+# Nye (1985): rank 2 ch. I, piezoelectric ch. VII, elastic ch. VIII, optical activity ch. XIV
+# (non-zero only in 1, 2, m, 222, mm2, 4, -4, 422, -42m, 3, 32, 6, 622, 23, 432). Where the
+# search tools reached the sources, they agree: the IUCr 'Ten' examples (elastic in 4 → 7) and
+# Int. Tables D §1.1.4 for general tensors (test_general_tensors_match_international_tables).
 PUBLISHED = {
     "1": (6, 18, 21, 6), "-1": (6, 0, 21, 0),
     "2": (4, 8, 13, 4), "m": (4, 10, 13, 2), "2/m": (4, 0, 13, 0),
@@ -58,6 +58,21 @@ def _counts_from_characters(group: PointGroup) -> tuple[int, int, int, int]:
     elastic = (sym**2 + sym_g2) / 2
     counts = (sym, chi * sym, elastic, np.linalg.det(g) * sym)
     return tuple(int(round(c.mean())) for c in counts)
+
+
+@pytest.mark.parametrize("formula, hm, count", [("ijk", "-6", 2), ("ijk", "-6m2", 1), ("ijk", "6/m", 0)])
+def test_general_tensors_match_international_tables(formula, hm, count):
+    """Rank-3 tensors without index symmetry, Int. Tables D (2006) §1.1.4.8.6: -6 → 2, -6m2 → 1,
+    6/m → 0 independent components."""
+    assert allowed_form(formula, hm).num_independent == count
+
+
+@pytest.mark.slow  # e3nn builds the 81-dimensional reduction in ~1.5 s
+@pytest.mark.parametrize("hm, count", [("2", 41), ("3", 27), ("-3", 27)])
+def test_general_rank4_tensors_match_international_tables(hm, count):
+    """Rank-4 tensors without index symmetry, Int. Tables D (2013) §1.1.4.9: a twofold axis → 41,
+    groups 3 and -3 → 27 independent components (of 81)."""
+    assert allowed_form("ijkl", hm).num_independent == count
 
 
 def test_published_table_covers_the_32_groups():

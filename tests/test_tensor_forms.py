@@ -337,3 +337,20 @@ def test_emt_copper_in_a_rotated_cell_gives_the_textbook_constants_in_the_standa
     assert standard.allowed.independent == ["C11", "C12", "C44"]
     for name, value in reference.items():
         assert standard.constants[name] == pytest.approx(value, abs=0.05)  # GPa; FD error ~0.01
+
+
+def test_breaking_of_a_tetragonal_tensor_is_eg_of_oh_with_residual_d4h():
+    """A tetragonal elastic (or dielectric) tensor seen from m-3m: the removed part is pure Eg,
+    and the tensor itself keeps D4h with its fourfold axis along z (Landau: Eg of Oh → D4h)."""
+    tetragonal = allowed_form("elastic", "4/mmm").tensor(
+        {"C11": 170, "C12": 120, "C13": 118, "C33": 175, "C44": 74, "C66": 75}, form="voigt")
+    result = neumann_projection("elastic", tetragonal, "m-3m")
+    assert list(result.breaking) == ["Eg"] and result.breaking["Eg"] == pytest.approx(1.0)
+    residual = result.residual_group(1e-6)
+    assert residual.name == "D4h"
+    np.testing.assert_allclose(np.abs(residual.principal_axis), [0, 0, 1], atol=1e-9)
+    uniaxial = neumann_projection("dielectric", np.diag([2.0, 2.0, 3.0]), "m-3m")
+    assert list(uniaxial.breaking) == ["Eg"] and uniaxial.residual_group(1e-6).name == "D4h"
+    # an already cubic tensor: nothing removed, the whole group kept
+    cubic = neumann_projection("elastic", result.tensor, "m-3m")
+    assert cubic.breaking == {} and cubic.residual_group().name == "Oh"

@@ -354,3 +354,16 @@ def test_breaking_of_a_tetragonal_tensor_is_eg_of_oh_with_residual_d4h():
     # an already cubic tensor: nothing removed, the whole group kept
     cubic = neumann_projection("elastic", result.tensor, "m-3m")
     assert cubic.breaking == {} and cubic.residual_group().name == "Oh"
+
+
+def test_published_lithium_niobate_d_matrix_obeys_3m_with_the_mirror_normal_to_x():
+    """LiNbO3 (3m) d_iJ in pC/N as tabulated with the mirror ⊥ x1 (Boston Piezo-Optics data,
+    as quoted in github.com/Brad-Hesson/piezo_rotations, lib/lithium_niobate.py): invariant
+    under 3m in that setting, not in symbreak's standard one (σv = xz plane)."""
+    d15, d22, d31, d33 = 69.2, 20.8, -0.85, 6.0
+    d = np.array([[0, 0, 0, 0, d15, -2 * d22], [-d22, d22, 0, d15, 0, 0], [d31, d31, d33, 0, 0, 0]])
+    quarter_turn = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    mirror_normal_to_x = PointGroup("C3v", frame=quarter_turn)
+    assert mirror_normal_to_x.contains(np.diag([-1.0, 1.0, 1.0]))
+    assert neumann_projection("piezoelectric", d, mirror_normal_to_x).relative_violation < 1e-14
+    assert neumann_projection("piezoelectric", d, "3m").relative_violation > 0.1

@@ -384,14 +384,17 @@ def _compute_form(kind: TensorKind, group: PointGroup) -> dict[str, Any]:
     # basis ordered like the constants: the tensors with one constant 1 and the others 0, orthonormalised
     if n:
         unit_coords = u @ np.linalg.inv(on_subspace[pivots])  # irreps coordinates, one column per constant
-        irreps_basis, _ = np.linalg.qr(unit_coords)
-        irreps_basis = irreps_basis.T * np.sign(np.diag(_)).reshape(-1, 1)
+        orthonormal, triangular = np.linalg.qr(unit_coords)
+        # Gram–Schmidt in the order of the constants, each vector along its constant's direction
+        irreps_basis = orthonormal.T * np.sign(np.diag(triangular)).reshape(-1, 1)
     else:
         irreps_basis = np.zeros((0, kind.dim))
     basis = (irreps_basis @ q).reshape(n, *kind.shape)
 
+    # D(g) acts on each irreps copy separately, so P is block diagonal and each block's trace
+    # counts the invariants that copy contributes
     counts: dict[str, int] = {}
-    for (mul, ir), sl in zip(kind.irreps, kind.irreps.slices()):
+    for (_, ir), sl in zip(kind.irreps, kind.irreps.slices()):
         k = int(round(float(np.trace(p[sl, sl]))))
         if k:
             counts[str(ir)] = counts.get(str(ir), 0) + k

@@ -38,6 +38,10 @@ _LAZY = {
     "train": ".train",
     "decompose_distortion": ".modes",
     "decompose_field": ".modes",
+    "TensorKind": ".tensors",
+    "tensor_kind": ".tensors",
+    "allowed_form": ".tensors",
+    "neumann_projection": ".tensors",
 }
 
 __all__ = sorted(_LAZY)

@@ -15,6 +15,7 @@ from .coupling import (
     irrep_matrices,
     product_multiplicities,
 )
+from .coupling_table import CouplingTable, coupling_table
 from .crystal import space_group
 from .decompose import Decomposition, decompose, irreps_content, projectors, representation, wigner_matrices
 from .group import PointGroup
@@ -37,6 +38,8 @@ __all__ = [
     "space_group",
     "irrep_matrices",
     "coupling_coefficients",
+    "coupling_table",
+    "CouplingTable",
     "dirac_coupling_coefficients",
     "intertwiner_count",
     "product_multiplicities",

@@ -163,6 +163,8 @@ def equivariance_errors(
     made once), for every element of ``rotations`` ``(K, 3, 3)`` at once: the K rotated
     copies of the graph are batched as one disjoint graph, so checking all 48 elements of Oh
     costs one call. Suits modules whose nodes interact only along edges (graph layers).
+    ``module.irreps_in``/``irreps_out`` may be O(3) irreps or
+    :class:`~symbreak.nn.point_group.GIrreps` (then every rotation must be an element of G).
 
     Returns
     -------
@@ -175,8 +177,12 @@ def equivariance_errors(
     mats = rotations.detach().cpu().double().numpy().reshape(-1, 3, 3)
     from ..symmetry import wigner_matrices
 
-    d_in = torch.from_numpy(wigner_matrices(module.irreps_in, mats)).to(x.device)
-    d_out = torch.from_numpy(wigner_matrices(module.irreps_out, mats)).to(x.device)
+    def representation(irreps) -> torch.Tensor:
+        # O(3) irreps (Wigner matrices), or G-irreps (GIrreps.matrices; elements must be in G)
+        values = irreps.matrices(mats) if hasattr(irreps, "matrices") else wigner_matrices(irreps, mats)
+        return torch.from_numpy(values).to(x.device)
+
+    d_in, d_out = representation(module.irreps_in), representation(module.irreps_out)
     rot = torch.from_numpy(mats).to(x.device)
     k, n = len(mats), x.shape[0]
     offsets = (torch.arange(k, device=edge_index.device) * n).repeat_interleave(edge_index.shape[1])

@@ -447,7 +447,7 @@ def coupling(
         for c, coefficients in table.coefficients.items():
             for k, coefficient in enumerate(coefficients):
                 shown = Table(title=f"{a} ⊗ {b} → {c}" + (f" (copy {k})" if len(coefficients) > 1 else ""),
-                              caption="C[i, j, n]; zero rows left out", header_style="bold")
+                              caption="C\\[i, j, n]; zero rows left out", header_style="bold")
                 shown.add_column("i j")
                 for n in range(coefficient.shape[2]):
                     shown.add_column(f"n={n}", justify="right")

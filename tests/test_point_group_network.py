@@ -12,7 +12,15 @@ import pytest
 import torch
 
 from symbreak.nn import equivariance_errors, random_orthogonal
-from symbreak.nn.point_group import GEdgeEncoding, GIrreps, GLinear, GNetwork, GTensorProduct
+from symbreak.nn.point_group import (
+    GEdgeEncoding,
+    GHarmonicEdgeEncoding,
+    GIrreps,
+    GLinear,
+    GNetwork,
+    GTensorProduct,
+    symmetry_adapted_harmonics,
+)
 from symbreak.symmetry import PointGroup
 
 from _point_group_helpers import randomise, rotated_group
@@ -30,9 +38,11 @@ def elements(group: PointGroup) -> np.ndarray:
                                   pytest.param("Ih", marks=pytest.mark.slow)])
 def test_tensor_product_and_linear_are_equivariant(float64, generator, name):
     group = PointGroup.from_name(name)  # C3h: complex pairs E', E'' (two coefficients per copy)
-    irreps = GIrreps(group, all_irreps(group, 2))
-    tp = GTensorProduct(irreps, GIrreps(group, all_irreps(group, 1)), irreps)
-    linear = GLinear(irreps, GIrreps(group, all_irreps(group, 3)))
+    # a few irreps of each dimension keep the number of coupling paths (and the time) small
+    labels = {"Oh": "A1g A2u Eg T1u T2g", "Ih": "Ag T1u Gg Hg"}.get(name, " ".join(group.real_irrep_labels))
+    irreps = GIrreps(group, " + ".join(f"2x{label}" for label in labels.split()))
+    tp = GTensorProduct(irreps, GIrreps(group, " + ".join(f"1x{label}" for label in labels.split())), irreps)
+    linear = GLinear(irreps, GIrreps(group, " + ".join(f"3x{label}" for label in labels.split())))
     x = torch.randn(4, irreps.dim, generator=generator)
     y = torch.randn(4, tp.irreps2.dim, generator=generator)
     d1, d2, dout = (torch.from_numpy(i.matrices()) for i in (irreps, tp.irreps2, linear.irreps_out))
@@ -78,3 +88,30 @@ def test_network_is_exactly_g_equivariant_and_not_o3_invariant(float64, generato
         outside = [net(features, edge_index, edge_vec @ random_orthogonal(k == 1, generator).T) for k in range(2)]
         reference = net(features, edge_index, edge_vec)
     assert min((o - reference).abs().max().item() for o in outside) > 1e-6
+
+
+def test_symmetry_adapted_harmonics_follow_bethe_table():
+    """Copies of O's irreps in Y^l (Bethe 1929; e.g. Dresselhaus et al., Group Theory, table of
+    the splitting of angular momentum states in cubic symmetry), with g/u from (-1)^l in Oh."""
+    expected = {0: "A1", 1: "T1", 2: "E T2", 3: "A2 T1 T2", 4: "A1 E T1 T2", 5: "E T1 T1 T2",
+                6: "A1 A2 E T1 T2 T2"}
+    found = symmetry_adapted_harmonics(PointGroup.from_name("Oh"), 6)
+    for l, labels in expected.items():
+        suffix = "g" if l % 2 == 0 else "u"
+        got = sorted(label for label, copies in found.items() for l_copy, _ in copies if l_copy == l)
+        assert got == sorted(label + suffix for label in labels.split()), l
+
+
+def test_harmonic_edge_features_transform_by_the_irreps(float64, generator):
+    group = rotated_group("C3h", 6)  # complex pairs E', E'': one copy per pair, not two
+    irreps = GIrreps(group, "2xA' + 1xE' + 1xE''")
+    encoding = GHarmonicEdgeEncoding(irreps, lmax=3, cutoff=3.0, num_basis=4, hidden=8)
+    vec = torch.randn(5, 3, generator=generator)
+    ops = torch.from_numpy(elements(group))
+    d = torch.from_numpy(irreps.matrices())
+    with torch.no_grad():
+        moved = encoding(torch.einsum("gij,ej->gei", ops, vec).flatten(0, 1)).unflatten(0, (len(ops), 5))
+        expected = torch.einsum("gij,ej->gei", d, encoding(vec))
+    assert (moved - expected).abs().max() < 1e-9 and encoding(vec).abs().max() > 1e-3
+    with pytest.raises(ValueError, match="occur in no harmonic up to l = 1"):
+        GHarmonicEdgeEncoding(GIrreps(group, "1xE''"), lmax=1, cutoff=3.0)

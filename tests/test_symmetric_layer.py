@@ -70,7 +70,9 @@ def test_every_element_of_g_and_nothing_else(float64, generator, group):
     "name, rotated_seed",
     [("Td", None), ("Ih", None), ("C3h", None), ("S4", None), ("D6h", None), ("C2v", None), ("D4h", None),
      ("D2d", None), ("Th", None), ("C4", None),
-     ("Oh", 11), ("Td", 12), ("C3h", 13), ("S4", 14), ("D6h", 15), ("C2v", 16), ("Ih", 17), ("C6v", 18)],
+     ("D3h", None), ("O", None),
+     ("Oh", 11), ("Td", 12), ("C3h", 13), ("S4", 14), ("D6h", 15), ("C2v", 16), ("Ih", 17), ("C6v", 18),
+     ("T", 19)],
 )
 def test_every_element_of_many_groups(float64, generator, name, rotated_seed):
     group = PointGroup.from_name(name) if rotated_seed is None else rotated_group(name, rotated_seed)

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from .g_edges import GEdgeEncoding
+from .g_edges import GEdgeEncoding, GHarmonicEdgeEncoding
 from .g_irreps import GIrreps
 from .g_tensor_product import GLinear, GTensorProduct
 
@@ -118,11 +118,14 @@ class GNetwork(torch.nn.Module):
         Convolutions (>= 1).
     cutoff, num_basis, edge_hidden, avg_num_neighbors
         Of :class:`GEdgeEncoding` and :class:`GConvolution`.
+    edge_lmax : int, optional
+        Use :class:`GHarmonicEdgeEncoding` (harmonics up to ``edge_lmax`` projected onto G's
+        irreps, cheaper) instead of the group-averaged learned angular function (default).
     """
 
     def __init__(self, group, num_node_features: int, irreps_hidden, irreps_edge, num_outputs: int = 1, *,
                  num_layers: int = 2, cutoff: float = 3.0, num_basis: int = 8, edge_hidden: int = 32,
-                 avg_num_neighbors: float | None = None) -> None:
+                 avg_num_neighbors: float | None = None, edge_lmax: int | None = None) -> None:
         super().__init__()
         if not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"num_layers must be an integer >= 1, got {num_layers!r}")
@@ -132,7 +135,10 @@ class GNetwork(torch.nn.Module):
         trivial = hidden.trivial
         self.irreps_in = GIrreps(self.group, [(num_node_features, trivial)])
         self.irreps_out = GIrreps(self.group, [(num_outputs, trivial)])
-        self.edge_encoding = GEdgeEncoding(edge, cutoff, num_basis, edge_hidden)
+        if edge_lmax is None:
+            self.edge_encoding = GEdgeEncoding(edge, cutoff, num_basis, edge_hidden)
+        else:
+            self.edge_encoding = GHarmonicEdgeEncoding(edge, edge_lmax, cutoff, num_basis, edge_hidden)
         self.layers = torch.nn.ModuleList()
         irreps = self.irreps_in
         for _ in range(num_layers - 1):

@@ -36,6 +36,10 @@ Run::
 
     python benchmarks/point_group_learning.py                 # ~9 min on one (shared) core
     python benchmarks/point_group_learning.py --sizes 32 128 --seeds 0 --epochs 100   # quick look
+    # the extra model, drawn into the same figure:
+    python benchmarks/point_group_learning.py --models "G-irreps, harmonics l<=4 (Oh)" --no-speed \
+        --json docs/figures/point_group_learning_harmonics.json --figure /tmp/harmonics.png
+    python benchmarks/point_group_learning.py --replot --add docs/figures/point_group_learning_harmonics.json
 """
 
 from __future__ import annotations
@@ -248,9 +252,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--figure", type=Path, default=Path("docs/figures/point_group_learning.png"))
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--replot", action="store_true", help="only redraw the figure from --json")
+    parser.add_argument("--add", type=Path, nargs="*", default=[],
+                        help="with --replot: also draw the models of these JSON files (same sizes)")
     args = parser.parse_args(argv)
     if args.replot:
         report = json.loads(args.json.read_text())
+        for extra in args.add:
+            other = json.loads(extra.read_text())
+            if other["sizes"] != report["sizes"]:
+                raise ValueError(f"{extra} has sizes {other['sizes']}, {args.json} has {report['sizes']}")
+            report["rmse"].update(other["rmse"])
         figure(report, args.figure)
         return report
     torch.set_num_threads(1)

@@ -14,6 +14,7 @@ import torch
 
 from symbreak.analysis import breaking_analysis
 from symbreak.nn import (
+    BreakingParameter,
     RelaxedConvolution,
     RelaxedNetwork,
     SymmetricRelaxedWeights,
@@ -160,3 +161,35 @@ def test_a_layer_that_cannot_see_g_is_refused():
     # Ih's first invariant beyond the scalar is at l = 6; harmonics up to 2 pass θ up to l = 4 only
     with pytest.raises(ValueError, match="first invariant beyond l = 0 has l = 6"):
         RelaxedConvolution("0e", "0e", 2, 6, symmetry="Ih")
+
+
+@pytest.mark.slow
+def test_learns_to_break_oh_to_d4h_and_names_it(float64):
+    """Cube → square prism (x, y × 1, z × 2): impossible for an exactly Oh-equivariant layer
+    (Curie), learned with δ, and the breaking is named Eg of Oh, residual D4h."""
+    torch.manual_seed(0)
+    cube = torch.tensor([[x, y, z] for x in (-1.0, 1.0) for y in (-1.0, 1.0) for z in (-1.0, 1.0)])
+    target = cube * torch.tensor([1.0, 1.0, 2.0])
+    edge_index = torch.tensor([(j, i) for i in range(8) for j in range(8) if i != j]).T
+    edge_vec = cube[edge_index[0]] - cube[edge_index[1]]
+    features = torch.ones(8, 1)
+    results = {}
+    for breaking in (False, True):
+        net = RelaxedNetwork("0e", "8x0e+4x1o+4x2e", "1x1o", 2, symmetry="Oh", symmetry_breaking=breaking,
+                             cutoff=4.0, num_basis=6, radial_neurons=16, radial_layers=1, avg_num_neighbors=7.0)
+        thetas = [m for m in net.modules() if isinstance(m, BreakingParameter)]
+        theta_ids = {id(m.weight) for m in thetas}
+        optimizers = [torch.optim.Adam([p for p in net.parameters() if id(p) not in theta_ids], lr=1e-2),
+                      IrrepsAdam(thetas, lr=1e-2, group_lasso=1e-3)]
+        for _ in range(400):
+            loss = (net(features, edge_index, edge_vec) - target).pow(2).mean()
+            for opt in optimizers:
+                opt.zero_grad()
+            loss.backward()
+            for opt in optimizers:
+                opt.step()
+        results[breaking] = (loss.item(), net)
+    assert results[False][0] > 0.05  # exactly Oh-equivariant: cannot turn a cube into a prism
+    assert results[True][0] < 1e-3
+    analysis = breaking_analysis(thetas_of(results[True][1]), PointGroup.from_name("Oh"))
+    assert analysis.breaking_irreps == ["Eg"] and analysis.residual.name == "D4h", analysis.sentence

@@ -489,6 +489,55 @@ def tensor(
         console.print(f"wrote {path}", highlight=False)
 
 
+@app.command()
+@user_errors
+def coupling(
+    group: str = typer.Argument(..., help="Point group by name (standard orientation), e.g. Oh, D6h, Td, m-3m."),
+    irreps: Optional[tuple[str, str]] = typer.Option(
+        None, "--irreps", help="Two real irreps to couple, e.g. --irreps T1u T1u: prints their coupling coefficients."),
+    to: Optional[str] = typer.Option(None, "--to", help="With --irreps: only this irrep of the product."),
+    json_path: Optional[Path] = JSON_PATH,
+) -> None:
+    """Print the products Γa ⊗ Γb = Σ n Γc of a point group's irreps, and coupling coefficients of a pair."""
+    from rich.table import Table
+
+    from .io import write_json
+    from .symmetry import CouplingTable, PointGroup, coupling_table
+
+    if json_path is not None:
+        _prepare(1, False, None, json_path=json_path)
+    parent = PointGroup.from_name(group)
+    table = coupling_table(parent, tuple(irreps) if irreps else None, to)
+    dims = ", ".join(f"{label} ({int(d)})" for label, d in zip(parent.real_irrep_labels, parent.real_irrep_dims))
+    console.print(f"[bold]{parent.name}[/], order {parent.order}; real irreps (dimension): {dims}", highlight=False)
+    if table.pair is None:
+        for (a, b), content in table.products.items():
+            console.print(CouplingTable.formula(a, b, content), highlight=False)
+    else:
+        a, b = table.pair
+        from .symmetry import product_multiplicities
+
+        console.print(CouplingTable.formula(a, b, product_multiplicities(parent, a, b)), highlight=False)
+        for c, coefficients in table.coefficients.items():
+            for k, coefficient in enumerate(coefficients):
+                shown = Table(title=f"{a} ⊗ {b} → {c}" + (f" (copy {k})" if len(coefficients) > 1 else ""),
+                              caption="C\\[i, j, n]; zero rows left out", header_style="bold")
+                shown.add_column("i j")
+                for n in range(coefficient.shape[2]):
+                    shown.add_column(f"n={n}", justify="right")
+                for i in range(coefficient.shape[0]):
+                    for j in range(coefficient.shape[1]):
+                        row = coefficient[i, j]
+                        if np.abs(row).max() > 1e-12:
+                            shown.add_row(f"{i} {j}", *[f"{v:+.4f}" if abs(v) > 1e-12 else "0" for v in row])
+                console.print(shown)
+        console.print("basis: the fixed real irrep matrices of symbreak.symmetry.irrep_matrices (in --json)",
+                      highlight=False)
+    if json_path is not None:
+        write_json(json_path, table.to_dict())
+        console.print(f"wrote {json_path}", highlight=False)
+
+
 def _read_report(path: Path):
     """Source points and θ of every layer from a shapes ``report.json``."""
     import json

@@ -80,7 +80,10 @@ class IrrepsAdam(torch.optim.Optimizer):
         self.blocks = {}
         params = []
         for theta in weights:
-            self.blocks[theta.weight] = [(a, b, ir == SCALAR) for a, b, ir in theta.block_slices()]
+            # blocks of a parameter that is not penalised (a G-invariant φ) get no prox
+            self.blocks[theta.weight] = [
+                (a, b, ir == SCALAR or not theta.penalised) for a, b, ir in theta.block_slices()
+            ]
             params.append(theta.weight)
         defaults = dict(lr=lr, group_lasso=group_lasso, prox=prox, adaptive=adaptive, betas=betas, eps=eps)
         super().__init__(params, defaults)

@@ -86,9 +86,13 @@ class Theta:
 
     @classmethod
     def from_parameter(cls, parameter: Any, row: int = 0) -> "Theta":
-        """Snapshot of a :class:`~symbreak.nn.BreakingParameter` (θ or one row of a learnable input)."""
+        """Snapshot of a :class:`~symbreak.nn.BreakingParameter` (θ or one row of a learnable input).
+
+        Reads the vector the model uses (``effective_weight``): for a G-equivariant layer
+        θ = P_{A1} φ (+ the G-breaking part), not its free parameters φ.
+        """
         dim = parameter.irreps.dim
-        weight = parameter.weight.detach().cpu().double().numpy()
+        weight = parameter.effective_weight().detach().cpu().double().numpy()
         if not 0 <= row < parameter.rows:
             raise ValueError(f"row must be in [0, {parameter.rows}), got {row}")
         return cls(str(parameter.irreps), weight[row * dim : (row + 1) * dim])

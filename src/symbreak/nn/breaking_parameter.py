@@ -49,7 +49,14 @@ class BreakingParameter(torch.nn.Module):
     Attributes
     ----------
     weight : torch.nn.Parameter, shape ``(rows * irreps.dim,)``
+    penalised : bool
+        Whether the penalties and the group-lasso prox act on the non-``0e`` blocks of
+        ``weight`` (class attribute). A subclass whose free parameters cannot break the
+        symmetry it keeps (the G-invariant φ of :class:`~symbreak.nn.SymmetricRelaxedWeights`)
+        sets it to False.
     """
+
+    penalised: bool = True
 
     def __init__(self, irreps: str | o3.Irreps | int, rows: int = 1) -> None:
         super().__init__()
@@ -96,8 +103,16 @@ class BreakingParameter(torch.nn.Module):
         return out
 
     def breaking_blocks(self) -> list[tuple[o3.Irrep, int, torch.Tensor]]:
-        """The blocks that break symmetry when non-zero: every block but the ``0e`` ones."""
+        """The blocks that break symmetry when non-zero: every block but the ``0e`` ones
+        (none if the parameter is not :attr:`penalised`)."""
+        if not self.penalised:
+            return []
         return [block for block in self.blocks() if block[0] != SCALAR]
+
+    def effective_weight(self) -> torch.Tensor:
+        """The vector the model uses, ``(rows * irreps.dim,)``: ``weight`` itself here; a
+        subclass that computes it from free parameters returns the computed one."""
+        return self.weight
 
     def extra_repr(self) -> str:
         return f"irreps={self.irreps}" + (f", rows={self.rows}" if self.rows > 1 else "")

@@ -9,7 +9,7 @@ import torch
 from e3nn import o3
 
 
-__all__ = ["equivariance_error", "float64_copy", "random_orthogonal", "wigner_d"]
+__all__ = ["equivariance_error", "equivariance_errors", "float64_copy", "random_orthogonal", "wigner_d"]
 
 # e3nn 0.6's tensor-product code generator stores each Clebsch-Gordan tensor it uses as a
 # buffer ``_w3j_{l1}_{l2}_{l3}`` of the generated fx.GraphModule (TensorProduct
@@ -82,6 +82,10 @@ def float64_copy(module: torch.nn.Module, atol: float = 1e-6) -> torch.nn.Module
                     f"to {atol:g}; refusing to replace it"
                 )
             owner._buffers[name] = value
+    for owner in exact.modules():
+        # symbreak's own float64 constants (e.g. a G-invariant projector) are recomputed too
+        if hasattr(owner, "exact_float64"):
+            owner.exact_float64()
     return exact
 
 
@@ -144,3 +148,48 @@ def equivariance_error(
         rotated_first = module(node_features @ d_in.T, edge_index, edge_vec @ rotation.T, **rotated_kwargs)
         rotated_after = module(node_features, edge_index, edge_vec, **kwargs) @ d_out.T
     return (rotated_first - rotated_after).abs().max().item()
+
+
+def equivariance_errors(
+    module: torch.nn.Module,
+    node_features: torch.Tensor,
+    edge_index: torch.Tensor,
+    edge_vec: torch.Tensor,
+    rotations: torch.Tensor,
+) -> torch.Tensor:
+    r"""Deviation from equivariance under each of many O(3) elements, in one forward pass.
+
+    The same check as :func:`equivariance_error` (``exact=True``: a :func:`float64_copy`,
+    made once), for every element of ``rotations`` ``(K, 3, 3)`` at once: the K rotated
+    copies of the graph are batched as one disjoint graph, so checking all 48 elements of Oh
+    costs one call. Suits modules whose nodes interact only along edges (graph layers).
+    ``module.irreps_in``/``irreps_out`` may be O(3) irreps or
+    :class:`~symbreak.nn.point_group.GIrreps` (then every rotation must be an element of G).
+
+    Returns
+    -------
+    torch.Tensor, shape ``(K,)``
+        :math:`\max |f(D_{in}(R_k) x, R_k r) - D_{out}(R_k) f(x, r)|` for each k, float64.
+    """
+    module = float64_copy(module)
+    x = node_features.to(torch.float64)
+    vec = edge_vec.to(torch.float64)
+    mats = rotations.detach().cpu().double().numpy().reshape(-1, 3, 3)
+    from ..symmetry import wigner_matrices
+
+    def representation(irreps) -> torch.Tensor:
+        # O(3) irreps (Wigner matrices), or G-irreps (GIrreps.matrices; elements must be in G)
+        values = irreps.matrices(mats) if hasattr(irreps, "matrices") else wigner_matrices(irreps, mats)
+        return torch.from_numpy(values).to(x.device)
+
+    d_in, d_out = representation(module.irreps_in), representation(module.irreps_out)
+    rot = torch.from_numpy(mats).to(x.device)
+    k, n = len(mats), x.shape[0]
+    offsets = (torch.arange(k, device=edge_index.device) * n).repeat_interleave(edge_index.shape[1])
+    batched_index = edge_index.repeat(1, k) + offsets
+    rotated_x = torch.einsum("kij,nj->kni", d_in, x).reshape(k * n, -1)
+    rotated_vec = torch.einsum("kij,ej->kei", rot, vec).reshape(-1, 3)
+    with torch.no_grad():
+        first = module(rotated_x, batched_index, rotated_vec).reshape(k, n, -1)
+        after = torch.einsum("kij,nj->kni", d_out, module(x, edge_index, vec))
+    return (first - after).abs().amax(dim=(1, 2))

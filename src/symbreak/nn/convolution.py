@@ -12,6 +12,7 @@ from .._validation import as_irreps
 from .edges import EdgeEncoding
 from .radial import RadialBasis
 from .relaxed_filter import RelaxedFilter, default_filter_irreps
+from .relaxed_weights import default_relaxed_irreps
 
 __all__ = ["RelaxedConvolution"]
 
@@ -82,6 +83,16 @@ class RelaxedConvolution(torch.nn.Module):
         batched with.
     self_connection : bool
         Add the self-interaction :math:`L_{\mathrm{self}}`.
+    symmetry : PointGroup or str or array-like ``(order, 3, 3)``, optional
+        A point group G (named, found with ``PointGroup.from_points``/``from_atoms`` in its
+        own orientation, or its matrices): θ is then :math:`P_{A_1(G)}\varphi`, recomputed
+        from free φ in every forward pass (:class:`~symbreak.nn.SymmetricRelaxedWeights`),
+        and the layer is exactly G-equivariant for all parameter values. Default
+        ``irreps_relaxed`` then: every irrep up to ``2 * lmax`` of the harmonics, both
+        parities (all that θ ⊗ Y can pass to the filter).
+    symmetry_breaking : bool
+        With ``symmetry``: θ may also break G, :math:`\theta = P_{A_1}\varphi +
+        (1-P_{A_1})\delta`, with δ zero at start and penalised like a relaxed θ.
 
     Notes
     -----
@@ -104,6 +115,8 @@ class RelaxedConvolution(torch.nn.Module):
         radial_layers: int = 2,
         avg_num_neighbors: float | None = None,
         self_connection: bool = True,
+        symmetry=None,
+        symmetry_breaking: bool = False,
     ) -> None:
         super().__init__()
         self.irreps_in = as_irreps(irreps_in, "irreps_in")
@@ -123,7 +136,11 @@ class RelaxedConvolution(torch.nn.Module):
         self._dim_sh = int(self.irreps_sh.dim)
         self._num_basis = int(num_basis)
 
+        if symmetry is not None and irreps_relaxed is None:
+            irreps_relaxed = default_relaxed_irreps(2 * self.irreps_sh.lmax)
         if irreps_relaxed is None:
+            if symmetry_breaking:
+                raise ValueError("symmetry_breaking=True needs symmetry=G: it lets θ break that group")
             if irreps_filter is not None:
                 raise ValueError("irreps_filter is for relaxed layers; the plain layer's filter is Y")
             self.relaxed_filter = None
@@ -132,7 +149,10 @@ class RelaxedConvolution(torch.nn.Module):
             if irreps_filter is None:
                 irreps_filter = default_filter_irreps(self.irreps_sh)
             self.irreps_filter = as_irreps(irreps_filter, "irreps_filter")
-            self.relaxed_filter = RelaxedFilter(irreps_relaxed, self.irreps_sh, self.irreps_filter)
+            self.relaxed_filter = RelaxedFilter(
+                irreps_relaxed, self.irreps_sh, self.irreps_filter,
+                symmetry=symmetry, symmetry_breaking=symmetry_breaking,
+            )
 
         self.linear_in = o3.Linear(self.irreps_in, self.irreps_in)
         self.tp, irreps_mid = _uvu_tensor_product(self.irreps_in, self.irreps_filter, self.irreps_out)
@@ -180,6 +200,12 @@ class RelaxedConvolution(torch.nn.Module):
     def relaxed(self) -> bool:
         """Whether the layer has relaxed weights θ."""
         return self.relaxed_filter is not None
+
+    @property
+    def symmetry(self):
+        """The point group G the layer is built to keep exactly, or ``None`` (O(3) relaxed or plain)."""
+        theta = self.relaxed_weights
+        return getattr(theta, "group", None)
 
     @property
     def relaxed_weights(self):
@@ -276,6 +302,8 @@ class RelaxedConvolution(torch.nn.Module):
 
     def extra_repr(self) -> str:
         relaxed = self.relaxed_weights.irreps if self.relaxed else None
+        if self.symmetry is not None:
+            relaxed = f"{relaxed}, symmetry={self.symmetry.name}"
         attrs = f", node_attr={self.irreps_node_attr}" if self.irreps_node_attr is not None else ""
         return (
             f"{self.irreps_in} -> {self.irreps_out}, sh={self.irreps_sh}, "

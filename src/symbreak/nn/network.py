@@ -10,7 +10,8 @@ from .._validation import as_irreps, as_sh_irreps
 from .convolution import RelaxedConvolution
 from .edges import EdgeEncoding
 from .relaxed_filter import default_filter_irreps
-from .relaxed_weights import RelaxedWeights
+from ..symmetry import as_point_group
+from .relaxed_weights import RelaxedWeights, default_relaxed_irreps
 
 __all__ = ["RelaxedNetwork"]
 
@@ -37,6 +38,13 @@ class RelaxedNetwork(torch.nn.Module):
         architecture, where each filter is the harmonics).
     num_layers : int
         Number of convolutions (>= 1).
+    symmetry : PointGroup or str or array-like ``(order, 3, 3)``, optional
+        A point group G kept exactly by every layer: each θ is :math:`P_{A_1(G)}\varphi`
+        (see :class:`RelaxedConvolution`); default ``irreps_relaxed`` then ``2 * lmax`` of
+        the harmonics. The gates act on O(3) irreps and commute with every element of G.
+    symmetry_breaking : bool
+        With ``symmetry``: every θ may also break G (penalised), named afterwards as irreps
+        of G with ``breaking_analysis(thetas_of(net), G)``.
     **conv_kwargs
         Keyword arguments of :class:`RelaxedConvolution` (``cutoff``,
         ``num_basis``, ``radial_neurons``, ``avg_num_neighbors``, ``irreps_filter``,
@@ -53,11 +61,19 @@ class RelaxedNetwork(torch.nn.Module):
         irreps_relaxed: str | o3.Irreps | int | None = None,
         *,
         num_layers: int = 2,
+        symmetry=None,
+        symmetry_breaking: bool = False,
         **conv_kwargs,
     ) -> None:
         super().__init__()
         if not isinstance(num_layers, int) or num_layers < 1:
             raise ValueError(f"num_layers must be an integer >= 1, got {num_layers!r}")
+        if symmetry is not None:
+            symmetry = as_point_group(symmetry)  # resolved once, shared by every layer
+            if irreps_relaxed is None:
+                irreps_relaxed = default_relaxed_irreps(2 * as_sh_irreps(irreps_sh).lmax)
+        self.symmetry = symmetry
+        conv_kwargs.update(symmetry=symmetry, symmetry_breaking=symmetry_breaking)
         self.irreps_in = as_irreps(irreps_in, "irreps_in")
         self.irreps_hidden = as_irreps(irreps_hidden, "irreps_hidden")
         self.irreps_out = as_irreps(irreps_out, "irreps_out")

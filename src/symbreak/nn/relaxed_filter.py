@@ -50,13 +50,31 @@ class RelaxedFilter(torch.nn.Module):
         Irreps of the edge spherical harmonics.
     irreps_filter : o3.Irreps
         Irreps of the filter; each must be reachable from some θ irrep ⊗ Y irrep.
+    symmetry : PointGroup or str or array-like, optional
+        A point group G: θ is then :math:`P_{A_1(G)}\varphi`
+        (:class:`~symbreak.nn.SymmetricRelaxedWeights`) and the filter is exactly G-equivariant.
+    symmetry_breaking : bool
+        With ``symmetry``: let θ also break G through penalised weights δ.
     """
 
     def __init__(
-        self, irreps_relaxed: str | o3.Irreps | int, irreps_sh: o3.Irreps, irreps_filter: o3.Irreps
+        self,
+        irreps_relaxed: str | o3.Irreps | int,
+        irreps_sh: o3.Irreps,
+        irreps_filter: o3.Irreps,
+        *,
+        symmetry=None,
+        symmetry_breaking: bool = False,
     ) -> None:
         super().__init__()
-        self.theta = RelaxedWeights(irreps_relaxed)
+        if symmetry is None:
+            if symmetry_breaking:
+                raise ValueError("symmetry_breaking=True needs symmetry=G: it lets θ break that group")
+            self.theta = RelaxedWeights(irreps_relaxed)
+        else:
+            from .symmetric_weights import SymmetricRelaxedWeights
+
+            self.theta = SymmetricRelaxedWeights(irreps_relaxed, symmetry, breaking=symmetry_breaking)
         self.irreps_sh = o3.Irreps(irreps_sh)
         self.irreps_filter = o3.Irreps(irreps_filter)
         instructions = [
@@ -74,6 +92,8 @@ class RelaxedFilter(torch.nn.Module):
                 f"{self.theta.irreps} ⊗ harmonics {self.irreps_sh}: remove them from "
                 "irreps_filter or add relaxed irreps that reach them"
             )
+        if symmetry is not None:
+            self.theta.check_reaches_filter({i for i, _, _, _, _ in instructions}, self.irreps_sh)
         self.tp = o3.TensorProduct(
             self.theta.irreps,
             self.irreps_sh,

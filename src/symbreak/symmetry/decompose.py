@@ -148,7 +148,7 @@ def representation(irreps: str | o3.Irreps, group: PointGroup) -> np.ndarray:
             d = _standard_representation(group.name, str(ir))
             if not group.is_standard:
                 d_f = _wigner(ir, np.array(group.frame)[None])[0]
-                d = np.einsum("ji,gjk,kl->gil", d_f, d, d_f)  # D(Fᵀ S F) = D(F)ᵀ D(S) D(F)
+                d = d_f.T @ d @ d_f  # D(Fᵀ S F) = D(F)ᵀ D(S) D(F); matmul, not a 3-operand einsum (O(dim⁴))
         d.setflags(write=False)
         cache[key] = d
     return cache[key]

@@ -68,25 +68,12 @@ class StructureDataset(torch.utils.data.Dataset):
         self.cutoff = float(cutoff)
         self.energy_key, self.forces_key = energy_key, forces_key
         self.structure_targets, self.atom_targets = tuple(structure_targets), tuple(atom_targets)
-        lists = neighbour_lists(structures, self.cutoff, cache, progress=progress, write=write_cache)
         shapes: dict[str, tuple[int, tuple[int, ...]]] = {}  # key -> (first structure, shape)
+        # targets first: a missing one fails before any neighbour search
+        values = [self._targets(index, atoms, shapes) for index, atoms in enumerate(structures)]
+        lists = neighbour_lists(structures, self.cutoff, cache, progress=progress, write=write_cache)
         self.graphs = []
-        for index, (atoms, (edge_index, shifts)) in enumerate(zip(structures, lists)):
-            targets = {}
-            for key in self.structure_targets:
-                targets[key] = self._checked(shapes, key, index, atoms, structure_target(index, atoms, key), False)
-            for key in self.atom_targets:
-                targets[key] = self._checked(shapes, key, index, atoms, atom_target(index, atoms, key), True)
-            energy = forces = None
-            if energy_key is not None:
-                energy = structure_target(index, atoms, energy_key)
-                if energy.size != 1:
-                    raise ValueError(f"{describe(index, atoms)}: energy {energy_key!r} has shape {energy.shape}, expected one number")
-                energy = torch.tensor(float(energy.reshape(())))
-            if forces_key is not None:
-                forces = self._checked(shapes, forces_key, index, atoms, atom_target(index, atoms, forces_key), True)
-                if forces.shape[1:] != (3,):
-                    raise ValueError(f"{describe(index, atoms)}: forces {forces_key!r} have shape {tuple(forces.shape)}, expected ({len(atoms)}, 3)")
+        for index, (atoms, (edge_index, shifts), (energy, forces, targets)) in enumerate(zip(structures, lists, values)):
             self.graphs.append(AtomsGraph(
                 index=index, formula=atoms.get_chemical_formula(),
                 numbers=torch.from_numpy(np.asarray(atoms.numbers, dtype=np.int64)),
@@ -94,6 +81,26 @@ class StructureDataset(torch.utils.data.Dataset):
                 cell=torch.from_numpy(np.array(atoms.cell.array, dtype=np.float64)),
                 edge_index=edge_index, shifts=shifts, energy=energy, forces=forces, targets=targets,
             ))
+
+    def _targets(self, index, atoms, shapes):
+        """``(energy, forces, other targets)`` of one structure, checked."""
+        energy_key, forces_key = self.energy_key, self.forces_key
+        targets = {}
+        for key in self.structure_targets:
+            targets[key] = self._checked(shapes, key, index, atoms, structure_target(index, atoms, key), False)
+        for key in self.atom_targets:
+            targets[key] = self._checked(shapes, key, index, atoms, atom_target(index, atoms, key), True)
+        energy = forces = None
+        if energy_key is not None:
+            energy = structure_target(index, atoms, energy_key)
+            if energy.size != 1:
+                raise ValueError(f"{describe(index, atoms)}: energy {energy_key!r} has shape {energy.shape}, expected one number")
+            energy = torch.tensor(float(energy.reshape(())))
+        if forces_key is not None:
+            forces = self._checked(shapes, forces_key, index, atoms, atom_target(index, atoms, forces_key), True)
+            if forces.shape[1:] != (3,):
+                raise ValueError(f"{describe(index, atoms)}: forces {forces_key!r} have shape {tuple(forces.shape)}, expected ({len(atoms)}, 3)")
+        return energy, forces, targets
 
     @staticmethod
     def _checked(shapes, key, index, atoms, value: np.ndarray, per_atom: bool) -> torch.Tensor:

@@ -111,8 +111,8 @@ SMALL = PotentialSettings(cutoff=3.6, epochs=4, batch_size=4, lr=1e-2, validatio
 
 def test_fit_dataset_smoke(tmp_path):
     """One epoch through the whole Python path: dataset, split, model, trainer, result, JSON, CSV."""
-    result = fit_dataset(emt_structures("emt-cu", count=8, seed=2), dataclasses.replace(SMALL, epochs=1, dtype="float32"),
-                         progress=False, out_dir=tmp_path)
+    settings = dataclasses.replace(SMALL, epochs=1, dtype="float32")
+    result = fit_dataset(emt_structures("emt-cu", count=8, seed=2), settings, progress=False, out_dir=tmp_path)
     data = result.to_dict()
     assert data["n_train"] == 6 and data["n_validation"] == 2 and len(data["history"]) == 1
     assert {"energy_mae", "energy_rmse", "force_mae", "force_rmse", "loss"} == set(data["validation_errors"])

@@ -73,7 +73,9 @@ class StructureDataset(torch.utils.data.Dataset):
         values = [self._targets(index, atoms, shapes) for index, atoms in enumerate(structures)]
         lists = neighbour_lists(structures, self.cutoff, cache, progress=progress, write=write_cache)
         self.graphs = []
-        for index, (atoms, (edge_index, shifts), (energy, forces, targets)) in enumerate(zip(structures, lists, values)):
+        for index, (atoms, (edge_index, shifts), (energy, forces, targets)) in enumerate(
+            zip(structures, lists, values)
+        ):
             self.graphs.append(AtomsGraph(
                 index=index, formula=atoms.get_chemical_formula(),
                 numbers=torch.from_numpy(np.asarray(atoms.numbers, dtype=np.int64)),
@@ -94,12 +96,17 @@ class StructureDataset(torch.utils.data.Dataset):
         if energy_key is not None:
             energy = structure_target(index, atoms, energy_key)
             if energy.size != 1:
-                raise ValueError(f"{describe(index, atoms)}: energy {energy_key!r} has shape {energy.shape}, expected one number")
+                raise ValueError(
+                    f"{describe(index, atoms)}: energy {energy_key!r} has shape {energy.shape}, expected one number"
+                )
             energy = torch.tensor(float(energy.reshape(())))
         if forces_key is not None:
             forces = self._checked(shapes, forces_key, index, atoms, atom_target(index, atoms, forces_key), True)
             if forces.shape[1:] != (3,):
-                raise ValueError(f"{describe(index, atoms)}: forces {forces_key!r} have shape {tuple(forces.shape)}, expected ({len(atoms)}, 3)")
+                raise ValueError(
+                    f"{describe(index, atoms)}: forces {forces_key!r} have shape {tuple(forces.shape)}, "
+                    f"expected ({len(atoms)}, 3)"
+                )
         return energy, forces, targets
 
     @staticmethod

@@ -25,7 +25,8 @@ from ..train import TrainSettings, current_world, spawn, train_on_dataset
 from .potential_loss import EnergyForcesLoss
 from .potential_result import LearningCurveResult, PotentialResult
 
-__all__ = ["PotentialSettings", "load_dataset", "fit_dataset", "learning_curve", "reference_statistics"]
+__all__ = ["PotentialSettings", "load_dataset", "fit_dataset", "learning_curve", "reference_statistics",
+           "rotation_sensitivity", "build_potential"]
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -80,7 +81,7 @@ class PotentialSettings:
     radial_neurons: int = 32
     energy_weight: float = 1.0
     forces_weight: float = 1.0
-    penalty_weight: float = 1e-4
+    penalty_weight: float = 1e-2
     patience: int = 0
     schedule: str = "cosine"
     dtype: str = "float32"
@@ -219,11 +220,49 @@ def _fit_process(dataset: StructureDataset, settings: PotentialSettings, label: 
     if not world.main:
         return None
     train_errors = _errors(objective, model, dataset, train, world, dtype)
+    sensitivity = rotation_sensitivity(model, dataset, validation or train, seed=settings.seed)
     return PotentialResult(
         data=label, dataset_summary=dataset.summary(), settings=settings, training=training,
         train_errors=train_errors, n_train=len(train), n_validation=len(validation),
-        thetas=thetas_of(model), model=model.cpu(),
+        thetas=thetas_of(model), model=model.cpu(), rotation_sensitivity=sensitivity,
     )
+
+
+def rotation_sensitivity(model: RelaxedPotential, dataset: StructureDataset, indices: Sequence[int], *,
+                         rotations: int = 8, seed: int = 0, max_structures: int = 32) -> dict[str, float]:
+    r"""How much the model's predictions depend on the orientation of the structures.
+
+    For random orthogonal matrices :math:`Q` (rotations and rotoinversions, seeded), with the
+    model in exact float64 (:func:`~symbreak.nn.float64_copy`):
+
+    .. math:: \Delta_E = \max_{s,Q} \frac{|E(Q s) - E(s)|}{N_s}, \qquad
+              \Delta_F = \max_{s,Q,i,a} |F(Qs)_{ia} - (Q F(s)_i)_a|
+
+    Zero (to round-off) for an equivariant model or a scalar θ; a relaxed model whose θ grew
+    symmetry-breaking blocks predicts orientation-dependent energies, which for physical
+    (E(3)-invariant) data is an error. Compare with the validation MAE.
+
+    Returns
+    -------
+    dict
+        ``energy_max`` (eV/atom), ``force_max`` (eV/Å), ``rotations``, ``structures``.
+    """
+    from ..nn import float64_copy, random_orthogonal
+
+    exact = float64_copy(model.cpu()).eval()
+    chosen = list(indices)[:max_structures]
+    batch = collate([dataset[i] for i in chosen], torch.float64)
+    reference = exact(batch)
+    generator = torch.Generator().manual_seed(seed)
+    energy_max = force_max = 0.0
+    for k in range(rotations):
+        matrix = random_orthogonal(k % 2 == 1, generator)
+        turned = dataclasses.replace(batch, positions=batch.positions @ matrix.T, cell=batch.cell @ matrix.T)
+        out = exact(turned)
+        energy = ((out["energy"] - reference["energy"]).abs() / batch.num_atoms).max().item()
+        force = (out["forces"] - reference["forces"] @ matrix.T).abs().max().item()
+        energy_max, force_max = max(energy_max, energy), max(force_max, force)
+    return {"energy_max": energy_max, "force_max": force_max, "rotations": rotations, "structures": len(chosen)}
 
 
 def _errors(objective, model, dataset, indices, world, dtype) -> dict[str, float]:
@@ -289,16 +328,31 @@ def learning_curve(
     data: Any,
     sizes: Sequence[int],
     settings: PotentialSettings = PotentialSettings(),
+    *,
+    equal_steps: bool = True,
     **fit_kwargs: Any,
 ) -> LearningCurveResult:
     """Validation errors against the number of training structures (same validation set).
 
-    One :func:`fit_dataset` per size in ``sizes`` (``max_train``), each with the same
-    settings otherwise; keyword arguments go to :func:`fit_dataset`.
+    One :func:`fit_dataset` per size ``n`` in ``sizes`` (``max_train = n``). With
+    ``equal_steps`` every fit makes the same number of optimiser steps as the largest
+    one does in ``settings.epochs`` epochs: ``epochs_n = ceil(epochs * steps_max / steps_n)``
+    with ``steps_n = floor(n / B)`` steps per epoch. Otherwise small sets would also get
+    fewer steps, and the curve would mix less data with less training. Keyword arguments
+    go to :func:`fit_dataset`.
     """
+    import math
+
     sizes = sorted({int(n) for n in sizes})
     if not sizes or sizes[0] < 1:
         raise ValueError(f"sizes must be positive integers, got {sizes!r}")
-    fits = [fit_dataset(data, dataclasses.replace(settings, max_train=n, batch_size=min(settings.batch_size, n)),
-                        **fit_kwargs) for n in sizes]
+
+    def steps(n: int) -> int:
+        return n // min(settings.batch_size, n)
+
+    fits = []
+    for n in sizes:
+        epochs = math.ceil(settings.epochs * steps(sizes[-1]) / steps(n)) if equal_steps else settings.epochs
+        chosen = dataclasses.replace(settings, max_train=n, batch_size=min(settings.batch_size, n), epochs=epochs)
+        fits.append(fit_dataset(data, chosen, **fit_kwargs))
     return LearningCurveResult(fits)

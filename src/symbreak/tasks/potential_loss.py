@@ -54,7 +54,8 @@ class EnergyForcesLoss:
         loss = self.energy_weight * energy_error.pow(2)
         if self.uses_forces:
             per_atom = force_error.pow(2).mean(dim=1)
-            loss = loss + self.forces_weight * pool(per_atom, batch.batch, batch.num_graphs) / batch.num_atoms.to(per_atom)
+            per_graph = pool(per_atom, batch.batch, batch.num_graphs) / batch.num_atoms.to(per_atom)
+            loss = loss + self.forces_weight * per_graph
         return loss
 
     def per_graph_loss(self, model, batch) -> torch.Tensor:

@@ -18,6 +18,12 @@ __all__ = ["PotentialResult", "LearningCurveResult", "SCALAR_THETA_TOLERANCE"]
 SCALAR_THETA_TOLERANCE = 1e-2
 
 
+def _share(part: float, whole: float) -> str:
+    """``"31%"``, or ``"2.1e-12"`` (a plain fraction) when the percentage would read 0%."""
+    fraction = part / max(whole, 1e-300)
+    return f"{fraction:.0%}" if fraction >= 1e-3 else f"{fraction:.1e}"
+
+
 def _relative_breaking(theta: Theta) -> float:
     background = np.linalg.norm(theta.values - theta.without_background())
     return theta.breaking_norm / max(float(background), 1e-300)
@@ -56,6 +62,7 @@ class PotentialResult(Result):
     n_validation: int
     thetas: list[Theta]
     model: Any = dataclasses.field(repr=False, default=None)
+    rotation_sensitivity: dict[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def validation_errors(self) -> dict[str, float]:
@@ -71,18 +78,31 @@ class PotentialResult(Result):
         return [_relative_breaking(theta) for theta in self.thetas]
 
     def theta_sentence(self) -> str:
+        """What θ learned, judged on the orientation dependence of the predictions it causes."""
+        sensitivity = self.rotation_sensitivity
+        effect = ""
+        if sensitivity:
+            v = self.validation_errors or self.train_errors
+            energy_share = _share(sensitivity["energy_max"], v.get("energy_mae", 0.0))
+            effect = (f" Rotating {sensitivity['structures']} structures ({sensitivity['rotations']} random O(3) "
+                      f"matrices) changes the predicted energy by up to {1000 * sensitivity['energy_max']:.3g} "
+                      f"meV/atom ({energy_share} of the validation energy MAE)")
+            if "force_mae" in v:
+                effect += (f" and forces by up to {1000 * sensitivity['force_max']:.3g} meV/Å "
+                           f"({_share(sensitivity['force_max'], v['force_mae'])} of the force MAE)")
+            effect += "."
         if not self.thetas:
-            return "Equivariant model: no θ (energies exactly E(3)-invariant, forces equivariant)."
+            return "Equivariant model: no θ (energies E(3)-invariant, forces equivariant)." + effect
         breaking = self.theta_breaking
         largest = max(breaking)
         where = int(np.argmax(breaking))
         if largest <= SCALAR_THETA_TOLERANCE:
             return (f"θ stayed scalar: its symmetry-breaking part is at most {largest:.1e} of θ^0e in every layer "
-                    f"(tolerance {SCALAR_THETA_TOLERANCE:.0e}); the model learned no symmetry breaking.")
+                    f"(tolerance {SCALAR_THETA_TOLERANCE:.0e}); the model learned no symmetry breaking." + effect)
         blocks = ", ".join(f"{k} {v:.2g}" for k, v in self.thetas[where].breaking_norms(0.1).items())
-        return (f"θ breaks symmetry: layer {where} has a non-scalar part {largest:.2g} of θ^0e ({blocks}). "
-                "If the targets are E(3)-invariant (energies of any physical potential are), this fits noise "
-                "or a frame-dependent bias of the data; raise the penalty weight or use the equivariant model.")
+        return (f"θ breaks symmetry: layer {where} has a non-scalar part {largest:.2g} of θ^0e ({blocks})." + effect +
+                " If the targets are E(3)-invariant (energies of any physical potential are), this is capacity "
+                "bought with a spurious orientation dependence; raise the penalty weight or use the equivariant model.")
 
     def payload(self) -> dict[str, Any]:
         training = self.training
@@ -108,6 +128,7 @@ class PotentialResult(Result):
             "seconds": training.seconds,
             "theta": theta_report(self.thetas),
             "theta_breaking": self.theta_breaking,
+            "rotation_sensitivity": self.rotation_sensitivity,
             "theta_sentence": self.theta_sentence(),
         }
 
@@ -122,9 +143,11 @@ class PotentialResult(Result):
         ]
         for name, errors in (("validation", v), ("training", t)):
             if errors:
-                text = f"{name:>10}: energy MAE {1000 * errors['energy_mae']:.2f} meV/atom (RMSE {1000 * errors['energy_rmse']:.2f})"
+                text = (f"{name:>10}: energy MAE {1000 * errors['energy_mae']:.2f} meV/atom "
+                        f"(RMSE {1000 * errors['energy_rmse']:.2f})")
                 if "force_mae" in errors:
-                    text += f", force MAE {1000 * errors['force_mae']:.1f} meV/Å (RMSE {1000 * errors['force_rmse']:.1f})"
+                    text += (f", force MAE {1000 * errors['force_mae']:.1f} meV/Å "
+                             f"(RMSE {1000 * errors['force_rmse']:.1f})")
                 lines.append(text)
         lines.append(self.training.convergence.reason[0].upper() + self.training.convergence.reason[1:] +
                      " (validation loss)")
@@ -157,7 +180,9 @@ class LearningCurveResult(Result):
 
     @property
     def points(self) -> list[dict[str, Any]]:
-        return [{"n_train": fit.n_train, "seconds": fit.training.seconds, **fit.validation_errors}
+        return [{"n_train": fit.n_train, "epochs": fit.training.epochs_run,
+                 "steps": fit.training.epochs_run * fit.training.steps_per_epoch,
+                 "seconds": fit.training.seconds, **fit.validation_errors}
                 for fit in self.fits]
 
     def payload(self) -> dict[str, Any]:
@@ -167,9 +192,10 @@ class LearningCurveResult(Result):
 
     def summary(self) -> str:
         lines = [f"[bold]learning curve[/] on {self.fits[0].data} ({self.fits[0].n_validation} validation structures)",
-                 f"{'n_train':>8} {'E MAE meV/atom':>15} {'F MAE meV/Å':>12} {'F RMSE meV/Å':>13} {'seconds':>8}"]
+                 f"{'n_train':>8} {'steps':>6} {'E MAE meV/atom':>15} {'F MAE meV/Å':>12} {'F RMSE meV/Å':>13} "
+                 f"{'seconds':>8}"]
         for point in self.points:
-            lines.append(f"{point['n_train']:>8} {1000 * point['energy_mae']:>15.2f} "
+            lines.append(f"{point['n_train']:>8} {point['steps']:>6} {1000 * point['energy_mae']:>15.2f} "
                          f"{1000 * point.get('force_mae', float('nan')):>12.1f} "
                          f"{1000 * point.get('force_rmse', float('nan')):>13.1f} {point['seconds']:>8.1f}")
         return "\n".join(lines)

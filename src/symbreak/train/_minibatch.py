@@ -254,7 +254,8 @@ def train_on_dataset(
             if run.stopped != "epochs":
                 bar.update(task, completed=settings.epochs, description=f"{description} ({run.stopped})")
                 break
-            if path is not None and world.main and settings.checkpoint_every and (epoch + 1) % settings.checkpoint_every == 0:
+            every = settings.checkpoint_every
+            if path is not None and world.main and every and (epoch + 1) % every == 0:
                 run.save(path, settings)
     run.finished = True
     if path is not None and world.main:

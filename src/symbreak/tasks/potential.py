@@ -129,7 +129,8 @@ def load_dataset(
 ) -> StructureDataset:
     """A :class:`~symbreak.data.StructureDataset` of ``data``: a built-in name
     (``"emt-cu"``, ``"emt-cuau"``, ``"emt-cu:N"``), a path or a list of ``ase.Atoms``.
-    Neighbour lists (and built-in structures) are cached in ``cache_dir``."""
+    Neighbour lists (and built-in structures) are cached in ``cache_dir``. ``seed`` seeds
+    the generation of a built-in dataset only (the training seed does not change the data)."""
     source = data
     if isinstance(data, str) and data.partition(":")[0] in BUILTIN_DATASETS:
         source = builtin_dataset(data, cache_dir if write_cache else None, seed=seed)
@@ -317,7 +318,7 @@ def fit_dataset(
     rank = int(os.environ.get("RANK", "0"))
     label = str(data) if isinstance(data, (str, Path)) else f"{len(data)} structures"
     dataset = load_dataset(data, settings.cutoff, energy_key=energy_key, forces_key=forces_key,
-                           cache_dir=cache_dir, seed=settings.seed, progress=progress and rank == 0,
+                           cache_dir=cache_dir, progress=progress and rank == 0,
                            write_cache=rank == 0)
     if settings.batch_size % nproc and not distributed_launch:
         raise ValueError(f"batch size {settings.batch_size} is not a multiple of --nproc {nproc}")

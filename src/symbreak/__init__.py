@@ -36,6 +36,13 @@ _LAZY = {
     "TrainResult": ".train",
     "TrainSettings": ".train",
     "train": ".train",
+    "RelaxedPotential": ".nn",
+    "StructureDataset": ".data",
+    "collate": ".data",
+    "PotentialSettings": ".tasks.potential",
+    "fit_dataset": ".tasks.potential",
+    "learning_curve": ".tasks.potential",
+    "train_on_dataset": ".train",
 }
 
 __all__ = sorted(_LAZY)

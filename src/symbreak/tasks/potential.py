@@ -40,7 +40,8 @@ class PotentialSettings:
     cutoff : float
         Neighbour cutoff (Å).
     epochs, batch_size, lr, seed : int, int, float, int
-        ``batch_size`` is the global batch (all processes together).
+        ``batch_size`` is the global batch (all processes together), capped at the number of
+        training structures.
     validation : float
         Share of the structures held out for validation (seeded split).
     max_train : int or None
@@ -316,12 +317,12 @@ def fit_dataset(
 
     distributed_launch = int(os.environ.get("WORLD_SIZE", "1")) > 1
     rank = int(os.environ.get("RANK", "0"))
+    if settings.batch_size % nproc and not distributed_launch:
+        raise ValueError(f"batch size {settings.batch_size} is not a multiple of --nproc {nproc}")
     label = str(data) if isinstance(data, (str, Path)) else f"{len(data)} structures"
     dataset = load_dataset(data, settings.cutoff, energy_key=energy_key, forces_key=forces_key,
                            cache_dir=cache_dir, progress=progress and rank == 0,
                            write_cache=rank == 0)
-    if settings.batch_size % nproc and not distributed_launch:
-        raise ValueError(f"batch size {settings.batch_size} is not a multiple of --nproc {nproc}")
     return spawn(_fit_process, nproc, dataset, settings, label, checkpoint_dir, resume, out_dir, progress)
 
 

@@ -45,6 +45,13 @@ _LAZY = {
     "tensor_kind": ".tensors",
     "allowed_form": ".tensors",
     "neumann_projection": ".tensors",
+    "RelaxedPotential": ".nn",
+    "StructureDataset": ".data",
+    "collate": ".data",
+    "PotentialSettings": ".tasks.potential",
+    "fit_dataset": ".tasks.potential",
+    "learning_curve": ".tasks.potential",
+    "train_on_dataset": ".train",
 }
 
 __all__ = sorted(_LAZY)

@@ -538,6 +538,81 @@ def coupling(
         console.print(f"wrote {json_path}", highlight=False)
 
 
+def _default_cache() -> Path:
+    """``$XDG_CACHE_HOME/symbreak`` (default ``~/.cache/symbreak``): neighbour lists, built-in datasets."""
+    import os
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "symbreak"
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise ValueError(f"--learning-curve must be comma-separated integers, e.g. 30,60,120; got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"--learning-curve must list positive integers, got {text!r}")
+    return sizes
+
+
+@app.command("train")
+@user_errors
+def train_dataset(
+    data: str = typer.Option(..., help="Built-in dataset (emt-cu, emt-cuau, emt-cu:N) or an ASE database, "
+                             "extxyz (or any file ASE reads) or a folder of structure files."),
+    energy_key: str = typer.Option("energy", help="Per-structure energy key (info, or the calculator's results)."),
+    forces_key: str = typer.Option("forces", help="Per-atom forces key (arrays or calculator); 'none': energies only."),
+    target: Optional[str] = typer.Option(None, help="Train on this per-structure scalar (info key) instead of the "
+                                         "energy, as a sum of atomic contributions, without forces."),
+    cutoff: Optional[float] = typer.Option(None, help="Neighbour cutoff in Å (default 4)."),
+    epochs: Optional[int] = typer.Option(None, help="Training epochs (default 60)."),
+    batch_size: Optional[int] = typer.Option(None, help="Structures per optimiser step, over all processes "
+                                             "(default 16)."),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate of the cosine schedule (default 5e-3)."),
+    seed: Optional[int] = SEED,
+    validation: Optional[float] = typer.Option(None, help="Share of structures held out for validation (default 0.1)."),
+    patience: Optional[int] = typer.Option(None, help="Early stopping: epochs without 1 % validation improvement "
+                                           "(default 0: never)."),
+    equivariant: bool = typer.Option(False, help="Train the equivariant baseline instead of the relaxed model."),
+    lmax_relaxed: Optional[int] = typer.Option(None, help="Largest l of θ (default 2)."),
+    penalty_weight: Optional[float] = typer.Option(None, help="Group-lasso weight on θ's symmetry-breaking blocks."),
+    dtype: Optional[str] = typer.Option(None, help="float32 (default, fast) or float64."),
+    device: Optional[str] = typer.Option(None, help="auto (default), cpu or cuda."),
+    nproc: int = typer.Option(1, help="Local processes (DistributedDataParallel); leave 1 under torchrun."),
+    learning_curve: Optional[str] = typer.Option(None, help="Training-set sizes, e.g. 30,60,120: one fit each, "
+                                                 "same validation set."),
+    cache_dir: Optional[Path] = typer.Option(None, help="Cache of neighbour lists and built-in datasets "
+                                             "(default ~/.cache/symbreak)."),
+    checkpoint_dir: Optional[Path] = CHECKPOINT_DIR,
+    resume: bool = RESUME,
+    json_path: Optional[Path] = JSON_PATH,
+    out: Optional[Path] = OUT,
+    threads: int = THREADS,
+    quiet: bool = QUIET,
+) -> None:
+    """Train a relaxed (or equivariant) potential on a dataset of structures: energies and forces."""
+    import os
+
+    from .tasks.potential import PotentialSettings, fit_dataset
+    from .tasks.potential import learning_curve as run_learning_curve
+
+    _prepare(threads, resume, checkpoint_dir, json_path, out)
+    forces = None if forces_key.lower() == "none" or target is not None else forces_key
+    settings = PotentialSettings(relaxed=not equivariant, forces_weight=0.0 if forces is None else 1.0, **_given(
+        cutoff=cutoff, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, validation=validation,
+        patience=patience, lmax_relaxed=lmax_relaxed, penalty_weight=penalty_weight, dtype=dtype, device=device,
+    ))
+    options = dict(energy_key=target or energy_key, forces_key=forces, cache_dir=cache_dir or _default_cache(),
+                   checkpoint_dir=checkpoint_dir, resume=resume, out_dir=out, nproc=nproc,
+                   progress=not quiet)
+    if learning_curve is not None:
+        result = run_learning_curve(data, _sizes(learning_curve), settings, **options)
+    else:
+        result = fit_dataset(data, settings, **options)
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 reports
+        _show(result, json_path, out)
+
+
 def _read_report(path: Path):
     """Source points and θ of every layer from a shapes ``report.json``."""
     import json

@@ -6,6 +6,7 @@ from .convolution import RelaxedConvolution
 from .edges import EdgeEncoding, average_num_neighbors
 from .learnable_input import LearnableInput, breaking_subspace
 from .network import RelaxedNetwork
+from .potential import RelaxedPotential
 from .radial import RadialBasis, smooth_cutoff
 from .relaxed_filter import RelaxedFilter, default_filter_irreps
 from .regularization import PENALTIES, relaxed_weight_penalty
@@ -25,6 +26,7 @@ __all__ = [
     "wigner_d",
     "PENALTIES",
     "RelaxedNetwork",
+    "RelaxedPotential",
     "relaxed_weight_penalty",
     "RadialBasis",
     "RelaxedConvolution",

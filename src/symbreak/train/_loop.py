@@ -199,24 +199,25 @@ class _RunState:
         self.history["penalty"].append(value.penalty)
 
     def save(self, path: Path, settings: TrainSettings) -> None:
-        atomic_torch_save(
-            {
-                "format": CHECKPOINT_FORMAT,
-                "version": CHECKPOINT_VERSION,
-                "epoch": self.epochs_done - 1,
-                "finished": self.finished,
-                "stopped": self.stopped,
-                "model": self.model.state_dict(),
-                "optimizers": [o.state_dict() for o in self.optimizers],
-                "generator": self.generator.get_state(),
-                "history": self.history,
-                "best_loss": float(self.best.loss),
-                "best_epoch": self.best.epoch,
-                "best_state": self.best.state if self.best.state is not None else {},
-                "settings": dataclasses.asdict(settings),
-            },
-            path,
-        )
+        atomic_torch_save(self.payload(settings), path)
+
+    def payload(self, settings: TrainSettings) -> dict[str, Any]:
+        """What :meth:`save` writes (subclasses add keys; :func:`read_checkpoint` checks these)."""
+        return {
+            "format": CHECKPOINT_FORMAT,
+            "version": CHECKPOINT_VERSION,
+            "epoch": self.epochs_done - 1,
+            "finished": self.finished,
+            "stopped": self.stopped,
+            "model": self.model.state_dict(),
+            "optimizers": [o.state_dict() for o in self.optimizers],
+            "generator": self.generator.get_state(),
+            "history": self.history,
+            "best_loss": float(self.best.loss),
+            "best_epoch": self.best.epoch,
+            "best_state": self.best.state if self.best.state is not None else {},
+            "settings": dataclasses.asdict(settings),
+        }
 
     def load(self, path: Path, settings: TrainSettings) -> None:
         """Continue from the checkpoint at ``path``; ValueError if it belongs to another run."""

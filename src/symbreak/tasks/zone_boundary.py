@@ -518,5 +518,5 @@ def _plot_learned_modes(breaking: dict[str, Any], path: Path) -> Path:
     ax.set_ylabel("amplitude (Å, per child primitive cell)")
     ax.set_title(f"modes of the learned displacements: {breaking['order_parameter']}, "
                  f"isotropy {breaking['isotropy_subgroup']}", fontsize=9)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="lower center")
     return save_figure(fig, path)

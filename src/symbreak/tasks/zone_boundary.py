@@ -51,7 +51,7 @@ from .crystals import (
 )
 
 __all__ = ["PER_ATOM_TOLERANCE", "SupercellInputNetwork", "ZoneBoundaryResult", "needs_supercell",
-           "run_zone_boundary", "name_displacements", "plot_supercell_arrows"]
+           "run_zone_boundary", "name_field", "plot_supercell_arrows"]
 
 PER_ATOM_TOLERANCE = 0.01
 """Å: the per-atom model reproduces the child when its largest displacement error is below this."""
@@ -130,7 +130,7 @@ def _decompose(parent, matrix, values: np.ndarray, irrep: str, symprec: float):
         return decompose_field(parent, matrix, values, irrep, symprec=1e-8)
 
 
-def name_displacements(parent, matrix, values: np.ndarray, *, symprec: float = 1e-3, normalise_to: int | None = None,
+def name_field(parent, matrix, values: np.ndarray, *, symprec: float = 1e-3, normalise_to: int | None = None,
                        irrep: str = "1o", min_share: float = 1e-4) -> dict[str, Any]:
     """Symmetry modes of a per-atom field on ``parent_supercell(parent, matrix)``, as JSON.
 
@@ -156,6 +156,7 @@ def name_displacements(parent, matrix, values: np.ndarray, *, symprec: float = 1
         if mode.share < min_share:
             continue
         entry = mode.to_dict()
+        # per child primitive cell, as `symbreak modes` (decompose_field normalises per given supercell)
         entry["amplitude"] = mode.amplitude * scale
         entry["amplitude_parent_cell"] = mode.amplitude_parent_cell
         entry["direction"] = [{"k": d["k"], "amplitude": d["amplitude"] * scale} for d in entry["direction"]]
@@ -187,7 +188,7 @@ def label_crystal_breaking(match, predicted: np.ndarray, symprec: float) -> dict
 
     relation = find_relation(match.source, match.source, symprec=symprec)
     values = np.asarray(predicted, dtype=np.float64)[relation.permutation] @ relation.rotation
-    named = name_displacements(relation.parent, relation.matrix, values, symprec=symprec,
+    named = name_field(relation.parent, relation.matrix, values, symprec=symprec,
                                normalise_to=relation.child_primitive_atoms)
     return {"modes": named["modes"], "order_parameter": named["dominant"], "k": named["k"],
             "isotropy_subgroup": named["isotropy_subgroup"], "origin": named["origin"]}
@@ -308,7 +309,7 @@ class ZoneBoundaryResult(Result):
             "learned displacements (per-atom model), modes of the parent space group:",
             _mode_table(b["modes"]),
             "analysed distortion (symbreak modes):",
-            _mode_table(b["analysed"]["modes"][:3]),
+            _mode_table(b["analysed"]["modes"]),
         ]
         for irrep, named in b["input_modes"].items():
             if named["modes"]:
@@ -394,13 +395,13 @@ def run_zone_boundary(
     name = dict(symprec=settings.symprec, normalise_to=n_prim)
     predicted = np.asarray(models[PER_ATOM].metrics["predicted_displacements"])
     # match_structures pairs the child with the supercell in the supercell's own order and frame
-    learned = name_displacements(relation.parent, relation.matrix, predicted, **name)
-    analysed = name_displacements(relation.parent, relation.matrix, match.displacements, **name)
+    learned = name_field(relation.parent, relation.matrix, predicted, **name)
+    analysed = name_field(relation.parent, relation.matrix, match.displacements, **name)
     phi = model.values().detach().cpu().numpy()
     inputs = {}
     for (mul, ir), sl in zip(model.irreps_field, model.irreps_field.slices()):
         values = phi[:, sl]
-        named = name_displacements(relation.parent, relation.matrix, values, irrep=str(ir), symprec=settings.symprec,
+        named = name_field(relation.parent, relation.matrix, values, irrep=str(ir), symprec=settings.symprec,
                                    min_share=1e-2) if mul == 1 and np.abs(values).max() > 1e-10 else {"modes": []}
         inputs[str(ir) if mul == 1 else f"{mul}x{ir}"] = {"modes": named["modes"],
                                                           "norm": float(np.linalg.norm(values))}
@@ -412,15 +413,19 @@ def run_zone_boundary(
     parent_group = space_group(relation.parent, symprec=settings.symprec)
     residual_text, child_text = f"{residual[0]} ({residual[1]})", f"{child_group[0]} ({child_group[1]})"
     agrees = learned["dominant"] == analysed["dominant"]
+    # every mode carrying at least 1 % of the learned displacements (CaTiO3 Pnma: R4+, M3+, X5+, R5+)
+    primary = [m for m in learned["modes"] if m["share"] >= 0.01]
+    listed = " + ".join(f"{m['irrep']} {m['share']:.0%}" for m in primary) or "none"
     sentence = (f"The learned order parameter is {learned['dominant']} at k = {learned['k']} (isotropy subgroup "
-                f"{learned['isotropy_subgroup']}); the prediction has residual symmetry {residual_text}, the child is "
-                f"{child_text}; the analysed distortion's largest mode is {analysed['dominant']}"
-                + (" (the same)." if agrees else " (DIFFERENT)."))
+                f"{learned['isotropy_subgroup']}); learned modes above 1 %: {listed}; the prediction has residual "
+                f"symmetry {residual_text}, the child is {child_text}; the analysed distortion's largest mode is "
+                f"{analysed['dominant']}" + (" (the same)." if agrees else " (DIFFERENT)."))
     breaking = {
         "method": "per-atom learnable input on the parent supercell (Smidt et al. 2021 order-parameter method)",
         "order_parameter": learned["dominant"], "dominant": learned["dominant"], "k": learned["k"],
         "isotropy_subgroup": learned["isotropy_subgroup"], "residual_group": residual_text,
         "target_space_group": child_text, "residual_is_target": residual[1] == child_group[1],
+        "order_parameters": [m["irrep"] for m in primary],
         "modes": learned["modes"], "origin": learned["origin"],
         "input_modes": inputs, "analysed": analysed, "agrees_with_analysis": agrees,
         "parent_name": relation.parent.info.get("name", relation.parent.get_chemical_formula()),
@@ -496,7 +501,8 @@ def plot_supercell_arrows(report: dict[str, Any], out_dir: str | Path, *, filena
     err = report[PER_ATOM]["displacement_error"]
     others = ", ".join(f"{label} {report[label]['displacement_error']:.2g} Å" for label in ("relaxed", "equivariant")
                        if label in report)
-    fig.suptitle(f"{report['target']['name']} learned on the {report['parent']['name']} supercell, down c: "
+    fig.suptitle(f"{Path(report['target']['name']).name} learned on the {Path(report['parent']['name']).name} "
+                 "supercell, down c: "
                  f"{b['order_parameter']} (isotropy {b['isotropy_subgroup']})\norange: true, black: learned "
                  f"(arrows ×{exaggerate:.0f}); max error {err:.1g} Å" + (f"; {others}" if others else ""), fontsize=9)
     return save_figure(fig, Path(out_dir) / filename)
@@ -516,7 +522,9 @@ def _plot_learned_modes(breaking: dict[str, Any], path: Path) -> Path:
     ax.bar(x + 0.2, [learned.get(k, 0) for k in labels], 0.4, label="learned (per-atom input)", color="tab:red")
     ax.set_xticks(x, labels)
     ax.set_ylabel("amplitude (Å, per child primitive cell)")
-    ax.set_title(f"modes of the learned displacements: {breaking['order_parameter']}, "
-                 f"isotropy {breaking['isotropy_subgroup']}", fontsize=9)
+    ax.set_title(f"modes of the learned displacements: {' + '.join(breaking['order_parameters'])}; "
+                 f"residual {breaking['residual_group']}", fontsize=9)
+    if len(labels) > 1 and max(analysed.values()) / max(min(analysed.get(k, 1e-300) for k in labels), 1e-300) > 100:
+        ax.set_yscale("log")
     ax.legend(fontsize=8, loc="lower center")
     return save_figure(fig, path)

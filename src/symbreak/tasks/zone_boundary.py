@@ -526,5 +526,5 @@ def _plot_learned_modes(breaking: dict[str, Any], path: Path) -> Path:
                  f"residual {breaking['residual_group']}", fontsize=9)
     if len(labels) > 1 and max(analysed.values()) / max(min(analysed.get(k, 1e-300) for k in labels), 1e-300) > 100:
         ax.set_yscale("log")
-    ax.legend(fontsize=8, loc="lower center")
+    ax.legend(fontsize=8, loc="upper right")
     return save_figure(fig, path)

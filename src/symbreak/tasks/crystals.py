@@ -359,7 +359,9 @@ class CrystalResult(Result):
                 "(e.g. octahedral tilts at R or M), not at Γ. A relaxed network whose θ is shared by all "
                 "atoms cannot express it: the fit below can only reach the k = 0 part "
                 f"({self.k_zero_share:.0%}), and the irreps named below describe that part only. "
-                "Zone-boundary order parameters need θ that varies between cells (not in symbreak yet).")
+                "Zone-boundary order parameters need a breaking that varies between cells: `symbreak crystal` "
+                "learns them with a per-atom input on the parent supercell "
+                "(symbreak.tasks.zone_boundary.run_zone_boundary).")
 
     @property
     def relative_errors(self) -> dict[str, float]:

@@ -120,6 +120,10 @@ def test_batio3_cubic_to_tetragonal_end_to_end(one_thread, tmp_path):
     assert breaking["residual_contains_target"]
     assert report["checks"]["residual_contains_target"]
     assert len(relaxed["theta"]) == FAST.num_layers
+    # the same space-group modes as `symbreak modes`: polar Γ4− (T1u), k = 0, isotropy P4mm
+    iso = breaking["iso_ir"]
+    assert iso["order_parameter"] == "GM4-" and iso["k"] == [0.0, 0.0, 0.0]
+    assert iso["modes"][0]["small_irrep"] == "T1u of Oh" and iso["isotropy_subgroup"] == "P4mm (99)"
 
     assert "T1u" in crystal_summary(report)
     path = plot_crystal(report, tmp_path)

@@ -190,14 +190,24 @@ def crystal(
     threads: int = THREADS,
     quiet: bool = QUIET,
 ) -> None:
-    """Learn and name the order parameter of a structural phase transition (SOURCE → TARGET)."""
+    """Learn and name the order parameter of a structural phase transition (SOURCE → TARGET).
+
+    A TARGET on a larger cell than SOURCE, or with a zone-boundary distortion, is learned on the
+    parent supercell with a per-atom learnable input (docs/modes.md, "Learning the order parameter").
+    """
     from .tasks.crystals import CrystalSettings, run_crystal
+    from .tasks.zone_boundary import needs_supercell, run_zone_boundary
 
     _prepare(threads, resume, checkpoint_dir, json_path, out)
     settings = CrystalSettings(**_given(cutoff=cutoff, epochs=epochs, seed=seed, lmax_relaxed=lmax_relaxed,
                                         penalty_weight=penalty_weight, symprec=symprec))
-    result = run_crystal(source, target, settings, progress=not quiet, checkpoint_dir=checkpoint_dir,
-                         resume=resume, baseline=baseline)
+    if needs_supercell(source, target, settings.symprec):
+        if checkpoint_dir is not None or resume:
+            raise ValueError("--checkpoint-dir and --resume are not supported for a zone-boundary (supercell) run yet")
+        result = run_zone_boundary(source, target, settings, progress=not quiet, baseline=baseline)
+    else:
+        result = run_crystal(source, target, settings, progress=not quiet, checkpoint_dir=checkpoint_dir,
+                             resume=resume, baseline=baseline)
     _show(result, json_path, out)
 
 

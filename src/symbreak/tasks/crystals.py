@@ -359,7 +359,9 @@ class CrystalResult(Result):
                 "(e.g. octahedral tilts at R or M), not at Γ. A relaxed network whose θ is shared by all "
                 "atoms cannot express it: the fit below can only reach the k = 0 part "
                 f"({self.k_zero_share:.0%}), and the irreps named below describe that part only. "
-                "Zone-boundary order parameters need θ that varies between cells (not in symbreak yet).")
+                "Zone-boundary order parameters need a breaking that varies between cells: `symbreak crystal` "
+                "learns them with a per-atom input on the parent supercell "
+                "(symbreak.tasks.zone_boundary.run_zone_boundary).")
 
     @property
     def relative_errors(self) -> dict[str, float]:
@@ -467,6 +469,17 @@ def run_crystal(
     # the source's group is detected once: the structure entry and the analysis share it
     source_group = PointGroup.from_atoms(match.source, symprec=settings.symprec)
     target_group = PointGroup.from_atoms(match.target, symprec=settings.symprec)
+    breaking = analyse_breaking(models["relaxed"].model, match, settings,
+                                fit_error=model_error(models["relaxed"].metrics, deformation_scale(match)[0]),
+                                group=source_group)
+    # the same space-group modes (ISO-IR labels, k) as `symbreak modes` and the supercell route
+    from .zone_boundary import label_crystal_breaking
+
+    try:
+        breaking["iso_ir"] = label_crystal_breaking(match, models["relaxed"].metrics["predicted_displacements"],
+                                                    settings.symprec)
+    except ValueError as error:  # an analysis step never loses a trained result
+        breaking["iso_ir"] = {"error": str(error)}
     return CrystalResult(
         match=match,
         settings=settings,
@@ -475,9 +488,7 @@ def run_crystal(
         graph={"num_edges": int(problem.edge_index.shape[1]), "avg_num_neighbors": problem.avg_num_neighbors,
                "species": problem.species},
         models=models,
-        breaking=analyse_breaking(models["relaxed"].model, match, settings,
-                                  fit_error=model_error(models["relaxed"].metrics, deformation_scale(match)[0]),
-                                  group=source_group),
+        breaking=breaking,
         seconds=time.perf_counter() - started,
         k_zero_share=_k_zero_share(match, settings.symprec),
     )
@@ -582,6 +593,13 @@ def crystal_summary(report: dict[str, Any]) -> str:
             lines.append(f"{name:>11}: loss {e['loss']:.3e} Å², max displacement error {e['displacement_error']:.2e} Å")
     parts = ", ".join(f"{k} {v:.3f}" for k, v in sorted(b["decomposition"].items(), key=lambda kv: -kv[1]) if v > 1e-3)
     lines.append(f"learned symmetry breaking (θ, irreps of {b['source_point_group']}): {parts or 'none'}")
+    iso = b.get("iso_ir") or {}
+    if iso.get("modes"):
+        from ..modes.labels import format_k
+
+        lines.append("space-group modes of the learned displacements (as symbreak modes): " + ", ".join(
+            f"{m['irrep']} k = {format_k(np.asarray(m['k']))} {m['share']:.1%} (isotropy {m.get('isotropy_subgroup')})"
+            for m in iso["modes"][:3]))
     axis = ", ".join(f"{x:.3f}" for x in b["residual_principal_axis"])
     lines.append(
         f"residual symmetry {b['residual_group']} (principal axis {axis}); target point group "

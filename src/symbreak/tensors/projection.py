@@ -1,0 +1,168 @@
+r"""Neumann projection: the nearest tensor that obeys a point group's symmetry.
+
+For a measured or computed tensor :math:`T` (a DFT elastic tensor, a fitted dielectric tensor)
+the symmetrised tensor is the orthogonal projection onto the allowed subspace,
+
+.. math:: T_G = Q^\top P\, Q\, T, \qquad P = \frac{1}{|G|}\sum_{g\in G} Q\,C(g)\,Q^\top,
+
+nearest to :math:`T` in the Frobenius norm of the *Cartesian* tensor (the rotation-invariant
+norm; the Voigt matrix norm is not, since shear entries stand for two or four Cartesian
+entries). :math:`T_G` equals the group average :math:`\frac{1}{|G|}\sum_g g \cdot T`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .forms import AllowedForm, allowed_form
+from .kinds import TensorKind, tensor_kind
+
+__all__ = ["NeumannProjection", "neumann_projection", "read_tensor"]
+
+
+@dataclass(frozen=True)
+class NeumannProjection:
+    """A tensor projected onto the tensors allowed by a point group.
+
+    Attributes
+    ----------
+    tensor : ndarray, float64
+        The symmetrised tensor, in the form it was given (Cartesian or Voigt, same convention).
+    removed : ndarray, float64
+        ``input - tensor``, same form: what violated the symmetry.
+    violation : float
+        Frobenius norm of :attr:`removed` in the form given (for Voigt, of the Voigt array).
+    relative_violation : float
+        :attr:`violation` divided by the Frobenius norm of the input (0 for a zero input).
+    cartesian_violation : float
+        Frobenius norm of the removed part as a Cartesian tensor (rotation invariant).
+    form : str
+        ``"cartesian"`` or ``"voigt"``.
+    convention : str or None
+        The Voigt convention used for a Voigt input.
+    allowed : AllowedForm
+        The allowed form (independent constants, relations) the tensor was projected onto.
+    constants : dict of str to float
+        The independent constants of the symmetrised tensor (``{"C11": …, "C12": …}``).
+    """
+
+    tensor: np.ndarray
+    removed: np.ndarray
+    violation: float
+    relative_violation: float
+    cartesian_violation: float
+    form: str
+    convention: str | None
+    allowed: AllowedForm
+    constants: dict[str, float]
+
+    @property
+    def kind(self) -> TensorKind:
+        return self.allowed.kind
+
+
+def read_tensor(kind: TensorKind, tensor: Any, form: str = "auto", convention: str | None = None,
+                index_rtol: float = 1e-6) -> tuple[np.ndarray, str, np.ndarray]:
+    """Check a user's tensor and return ``(given float64 array, form, Cartesian tensor)``.
+
+    ``form="auto"`` reads an array of shape ``kind.shape`` as Cartesian and one of shape
+    ``kind.voigt_shape`` as Voigt. The tensor must have the kind's index symmetry (a symmetric
+    3×3, a symmetric 6×6 stiffness) up to ``index_rtol`` relative to its norm.
+
+    Raises
+    ------
+    ValueError
+        For a shape that fits neither form, NaN or inf, or a tensor without the index symmetry.
+    """
+    raw = tensor.detach().cpu().numpy() if hasattr(tensor, "detach") else tensor
+    if np.iscomplexobj(raw):
+        raise ValueError(f"{kind.name} tensor: values must be real numbers, got complex values")
+    try:
+        given = np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{kind.name} tensor: cannot read as an array of numbers ({error})") from None
+    voigt_shape = kind.voigt_shape
+    shapes = f"{kind.shape} (Cartesian)" + (f" or {voigt_shape} (Voigt)" if voigt_shape else "")
+    if form == "auto":
+        if given.shape == kind.shape:
+            form = "cartesian"
+        elif voigt_shape is not None and given.shape == voigt_shape:
+            form = "voigt"
+        else:
+            raise ValueError(f"{kind.name} tensor: expected shape {shapes}, got {given.shape}")
+    elif form == "cartesian" and given.shape != kind.shape or (
+        form == "voigt" and (voigt_shape is None or given.shape != voigt_shape)
+    ):
+        raise ValueError(f"{kind.name} tensor: form {form!r} needs shape {shapes}, got {given.shape}")
+    elif form not in ("cartesian", "voigt"):
+        raise ValueError(f"form: expected 'auto', 'cartesian' or 'voigt', got {form!r}")
+    if not np.isfinite(given).all():
+        raise ValueError(f"{kind.name} tensor: values must be finite numbers (NaN or inf given)")
+    cartesian = kind.from_voigt(given, convention) if form == "voigt" else given
+    norm = float(np.linalg.norm(cartesian))
+    asymmetry = kind.index_asymmetry(cartesian)
+    if asymmetry > index_rtol * max(norm, np.finfo(float).tiny):
+        if form == "voigt" and kind.rank == 4:
+            what = "a symmetric 6x6 Voigt matrix, C_IJ = C_JI"
+        elif kind.rank == 2:
+            what = "a symmetric 3x3 matrix"
+        else:
+            what = f"the index symmetry {kind.formula}"
+        raise ValueError(
+            f"{kind.name} tensor lacks its index symmetry: expected {what}; the "
+            f"non-symmetric part is {asymmetry / norm:.2e} of its norm (> index_rtol={index_rtol:g})"
+        )
+    return given, form, cartesian
+
+
+def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, form: str = "auto",
+                       convention: str | None = None, index_rtol: float = 1e-6,
+                       symprec: float = 1e-3) -> NeumannProjection:
+    """Project a tensor onto the tensors allowed by a point group (Neumann's principle).
+
+    Parameters
+    ----------
+    kind : str or TensorKind
+        ``"elastic"``, ``"dielectric"``, … or a formula.
+    tensor : array_like
+        Cartesian ``(3, …, 3)`` or Voigt (``(6, 6)`` elastic, ``(3, 6)`` piezoelectric, ``(6,)``
+        symmetric rank 2); numpy or torch.
+    group : PointGroup, str or ase.Atoms
+        A structure's group is found with spglib (``symprec``) in the structure's own frame.
+    form : {"auto", "cartesian", "voigt"}
+    convention : str, optional
+        Voigt convention of a Voigt input (default: the kind's, e.g. ``"stiffness"`` for elastic).
+    index_rtol : float
+        Largest accepted part without the kind's index symmetry, relative to the norm; that part
+        is removed along with the symmetry-breaking part.
+
+    Returns
+    -------
+    NeumannProjection
+    """
+    kind = tensor_kind(kind)
+    given, form, cartesian = read_tensor(kind, tensor, form, convention, index_rtol)
+    allowed = allowed_form(kind, group, symprec=symprec)
+    x = kind.from_cartesian(cartesian)
+    x_sym = allowed.projector @ x
+    t_sym = kind.to_cartesian(x_sym)
+    out = kind.to_voigt(t_sym, convention) if form == "voigt" else t_sym
+    removed = given - out
+    norm = float(np.linalg.norm(given))
+    violation = float(np.linalg.norm(removed))
+    display = kind.display_form(t_sym).reshape(-1)
+    pivots = [allowed.entry_names.index(n) for n in allowed.independent]
+    return NeumannProjection(
+        tensor=out,
+        removed=removed,
+        violation=violation,
+        relative_violation=violation / norm if norm > 0 else 0.0,
+        cartesian_violation=float(np.linalg.norm(cartesian - t_sym)),
+        form=form,
+        convention=(convention or kind.voigt_convention) if form == "voigt" else None,
+        allowed=allowed,
+        constants={n: float(display[i]) for n, i in zip(allowed.independent, pivots)},
+    )

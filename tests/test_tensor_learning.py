@@ -8,16 +8,17 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from symbreak.nn import random_orthogonal
 from symbreak.symmetry import PointGroup
-from symbreak.tasks._tensor_kinds import cartesian_to_voigt
+from symbreak.tensors import tensor_kind
 from symbreak.tasks.tensor_data import (
     ElasticDataSettings, as_cartesian_tensor, elastic_dataset, emt_elastic_tensor, read_tensor_data,
 )
 from symbreak.tasks.tensor_learning import (
-    TensorSettings, TensorTask, neumann_violation, rotate_structure, rotate_tensor,
+    TensorSettings, TensorTask, neumann_violation, rotate_structure,
 )
 from symbreak.tasks.tensor_model import StructureGraphs, TensorNetwork
 
 EMT_SPECIES = [13, 28, 29, 46, 47, 78, 79]
+ELASTIC = tensor_kind("elastic")
 
 
 def _energy_hessian(atoms, step):
@@ -57,12 +58,12 @@ def test_emt_tensor_is_the_energy_hessian_also_under_stress():
     tensor, error = emt_elastic_tensor(atoms)
     assert error < 1e-2
     reference = _energy_hessian(atoms, 1e-3)
-    assert np.abs(cartesian_to_voigt(tensor) - reference).max() < 0.2  # GPa, energy differences' error
+    assert np.abs(ELASTIC.to_voigt(tensor) - reference).max() < 0.2  # GPa, energy differences' error
 
 
 def test_emt_copper_has_cubic_form_and_positive_definite_stiffness():
     tensor, error = emt_elastic_tensor(bulk("Cu", "fcc", a=3.61))
-    c = cartesian_to_voigt(tensor)
+    c = ELASTIC.to_voigt(tensor)
     assert c[0, 0] == pytest.approx(c[1, 1], abs=10 * error) == pytest.approx(c[2, 2], abs=10 * error)
     assert c[3, 3] == pytest.approx(c[5, 5], abs=10 * error)
     assert abs(c[0, 3]) < 10 * error and abs(c[3, 4]) < 10 * error
@@ -101,21 +102,23 @@ def test_equivariant_network_obeys_neumann_for_every_structure(network):
     found = neumann_violation(_predict(network, structures), structures)
     assert [entry["point_group"] for entry in found] == ["Oh", "D6h", "D4h", "D4h", "D4h"]
     assert max(entry["violation"] for entry in found) < 1e-10
+    assert max(entry["projection_violation"] for entry in found) < 1e-10
     # the check can fail: the strained cell's tensor does not obey the cubic group
-    cubic = neumann_violation(_predict(network, structures[2:3]), structures[:1])
+    cubic = neumann_violation(_predict(network, structures[2:3]), structures[:1], projection=False)
     assert cubic[0]["violation"] > 1e-4
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**31 - 1))
 def test_neumann_and_equivariance_after_a_random_rotation(network, seed):
     structures = _structures()
     rotation = random_orthogonal(seed % 2 == 1, torch.Generator().manual_seed(seed)).numpy()
     rotated = [rotate_structure(atoms, rotation) for atoms in structures]
     before, after = _predict(network, structures), _predict(network, rotated)
-    found = neumann_violation(after, rotated)
+    found = neumann_violation(after, rotated, projection=False)
     assert max(entry["violation"] for entry in found) < 1e-10
-    expected = np.stack([rotate_tensor(tensor, rotation) for tensor in before])
+    expected = np.einsum("ab,nb->na", ELASTIC.cartesian_representation(rotation),
+                         before.reshape(len(before), -1)).reshape(before.shape)
     assert np.abs(after - expected).max() < 1e-10 * np.abs(before).max()
 
 
@@ -166,12 +169,14 @@ def test_user_data_round_trip_and_one_line_errors(tmp_path):
         read_tensor_data(path, "C", "elastik")
     bad = np.array(voigts[0])
     bad[0, 1] += 50.0
-    with pytest.raises(ValueError, match=r"Cu: not a elastic tensor .*departs"):
+    with pytest.raises(ValueError, match=r"^Cu: elastic tensor lacks its index symmetry: expected a symmetric 6x6"):
         as_cartesian_tensor(bad, "elastic", "Cu")
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match=r"^x: .*NaN"):
         as_cartesian_tensor(np.full((6, 6), np.nan), "elastic", "x")
-    with pytest.raises(ValueError, match=r"shape 6x6 \(Voigt\) or 3x3x3x3, got shape \(5, 5\)"):
+    with pytest.raises(ValueError, match=r"^x: .*expected shape \(3, 3, 3, 3\) \(Cartesian\) or \(6, 6\) \(Voigt\), got \(5, 5\)"):
         as_cartesian_tensor(np.eye(5), "elastic", "x")
+    flat = as_cartesian_tensor(voigts[0].reshape(-1), "stiffness", "flat")  # extxyz may store 36 numbers
+    assert np.abs(ELASTIC.to_voigt(flat) - voigts[0]).max() < 1e-12
 
 
 @pytest.mark.slow
@@ -189,3 +194,19 @@ def test_task_trains_and_keeps_neumann(tmp_path):
     structures = _structures()
     found = neumann_violation(task.predict(model, structures[:1] + structures[2:3]), structures[:1] + structures[2:3])
     assert max(entry["violation"] for entry in found) < 1e-10
+
+
+@pytest.mark.slow
+def test_prestrain_names_eg_of_oh_with_residual_d4h(tmp_path):
+    # cubic structures whose tensors were computed under a hidden ε_zz: only the relaxed network
+    # fits the non-cubic part, and its θ names the strain (Eg of Oh, 2z²-x²-y²; residual D4h, axis z)
+    from symbreak.tasks.tensor_prestrain import PrestrainSettings, run_prestrain
+
+    result = run_prestrain(PrestrainSettings(count=14, model=TensorSettings(epochs=250, lr=2e-2)), tmp_path)
+    assert result.errors["equivariant"]["unexplained"] > 0.99  # Curie: a cubic input gives a cubic output
+    assert result.errors["relaxed"]["unexplained"] < 0.25
+    assert result.breaking["breaking_irreps"] == ["Eg"]
+    assert result.breaking["residual_group"] == "D4h"
+    assert abs(abs(result.breaking["residual_principal_axis"][2]) - 1) < 1e-6
+    report = result.to_dict()
+    assert report["schema"] == "symbreak.tensor_prestrain" and "sentence" in report["breaking"]

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ._tensor_kinds import VOIGT_PAIRS, cartesian_to_voigt
+from ..tensors import tensor_kind
 
 __all__ = ["cell_descriptor", "DESCRIPTOR_SPECIES", "MeanBaseline", "DescriptorMLP"]
 
@@ -73,7 +73,7 @@ class DescriptorMLP:
     def fit(self, descriptors: np.ndarray, tensors: np.ndarray) -> "DescriptorMLP":
         x = np.asarray(descriptors, dtype=np.float64)
         upper = np.triu_indices(6)
-        y = cartesian_to_voigt(np.asarray(tensors))[:, upper[0], upper[1]]
+        y = tensor_kind("elastic").to_voigt(np.asarray(tensors))[:, upper[0], upper[1]]
         self.x_mean, self.x_std = x.mean(0), x.std(0) + 1e-8
         self.y_mean, self.y_std = y.mean(0), y.std(0) + 1e-8
         with torch.random.fork_rng(devices=[]):
@@ -102,10 +102,5 @@ class DescriptorMLP:
         upper = np.triu_indices(6)
         voigt[:, upper[0], upper[1]] = y
         voigt[:, upper[1], upper[0]] = y
-        tensors = np.zeros((len(y), 3, 3, 3, 3))
-        for a, (i, j) in enumerate(VOIGT_PAIRS):
-            for b, (k, l) in enumerate(VOIGT_PAIRS):
-                for p, q in {(i, j), (j, i)}:
-                    for r, s in {(k, l), (l, k)}:
-                        tensors[:, p, q, r, s] = voigt[:, a, b]
+        tensors = tensor_kind("elastic").from_voigt(voigt)
         return tensors

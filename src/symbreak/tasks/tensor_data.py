@@ -38,7 +38,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .._atomic import atomic_write
-from ._tensor_kinds import VOIGT_PAIRS, cartesian_to_voigt, check_kind, kind_basis
+from ..tensors import VOIGT_PAIRS, read_tensor, tensor_kind
 
 __all__ = [
     "EMT_ELEMENTS",
@@ -156,14 +156,12 @@ class TensorDataset:
         """Elastic tensors as ``(n, 6, 6)`` Voigt matrices (stiffness convention, no factors)."""
         if self.kind != "elastic":
             raise ValueError(f"voigt: defined here for elastic tensors, this dataset holds {self.kind!r}")
-        return cartesian_to_voigt(self.tensors)
+        return tensor_kind("elastic").to_voigt(self.tensors)
 
     @property
     def irreps(self) -> np.ndarray:
         """Irreps coefficients ``(n, dim)`` of the tensors (e3nn's ``CartesianTensor`` basis)."""
-        _, q = kind_basis(self.kind)
-        flat = q.reshape(q.shape[0], -1)
-        return self.tensors.reshape(len(self), -1) @ flat.T
+        return tensor_kind(self.kind).from_cartesian(self.tensors)
 
 
 # ----------------------------------------------------------------------------- EMT tensors
@@ -391,52 +389,34 @@ def _read_cache(path: Path) -> TensorDataset:
 def as_cartesian_tensor(values: Any, kind: str, label: str = "tensor", symmetry_tol: float = 1e-3) -> np.ndarray:
     """The Cartesian tensor of ``kind`` from the ways users store it, validated.
 
-    Accepted: the full Cartesian array (or it flattened), and for ``elastic`` the 6×6 Voigt
-    matrix (or 36 numbers; stiffness convention, no factors), for ``dielectric`` a 3×3 matrix
-    (or 9 numbers). The tensor must be finite and have the kind's index symmetry within
-    ``symmetry_tol`` × its largest entry; the (tiny) rest is projected away.
+    Accepted: the Cartesian array ``(3, ..., 3)`` or the Voigt form (``6x6`` elastic in the
+    stiffness convention, ``3x6`` piezoelectric, ``6`` for a symmetric rank-2 tensor), also
+    flattened (extxyz and ASE databases may store flat arrays). It must be finite and have the
+    kind's index symmetry within ``symmetry_tol`` of its norm (:func:`symbreak.tensors.read_tensor`);
+    that small remainder is projected away.
 
     Raises
     ------
     ValueError
-        Naming ``label`` and what was wrong.
+        One line, starting with ``label``.
     """
-    basis_irreps, q = kind_basis(check_kind(kind))
-    rank = q.ndim - 1
+    kind = tensor_kind(kind)
+    raw = values.detach().cpu().numpy() if hasattr(values, "detach") else values
     try:
-        array = np.asarray(values, dtype=np.float64)
+        array = np.array(raw, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{label}: not an array of numbers ({type(values).__name__})") from None
-    if not np.isfinite(array).all():
-        raise ValueError(f"{label}: the {kind} tensor has NaN or infinite entries")
-    size = array.size
-    if kind == "elastic" and size == 36:
-        voigt = array.reshape(6, 6)
-        array = np.zeros((3, 3, 3, 3))
-        for I, (i, j) in enumerate(VOIGT_PAIRS):
-            for J, (k, l) in enumerate(VOIGT_PAIRS):
-                for a, b in ((i, j), (j, i)):
-                    for c, d in ((k, l), (l, k)):
-                        array[a, b, c, d] = voigt[I, J]
-    elif size == 3**rank:
-        array = array.reshape((3,) * rank)
-    else:
-        shapes = "6x6 (Voigt) or 3x3x3x3" if kind == "elastic" else "x".join(["3"] * rank)
-        raise ValueError(f"{label}: a {kind} tensor has shape {shapes}, got shape {np.shape(values)}")
-    flat = q.reshape(q.shape[0], -1)
-    symmetric = (array.reshape(-1) @ flat.T @ flat).reshape(array.shape)
-    scale = max(float(np.abs(array).max()), 1e-300)
-    deviation = float(np.abs(array - symmetric).max())
-    if deviation > symmetry_tol * scale:
-        raise ValueError(
-            f"{label}: not a {kind} tensor ({KIND_SYMMETRY[kind]}): it departs from that index symmetry by "
-            f"{deviation:.3g} ({deviation / scale:.2%} of its largest entry; at most {symmetry_tol:.2%} accepted)"
-        )
-    return symmetric
-
-
-KIND_SYMMETRY = {"elastic": "C_ijkl = C_jikl = C_klij", "dielectric": "eps_ij = eps_ji",
-                 "piezoelectric": "d_ijk = d_ikj"}
+        raise ValueError(f"{label}: the {kind.name} tensor is not an array of numbers ({type(values).__name__})") from None
+    if array.ndim == 1:
+        voigt = kind.voigt_shape
+        if voigt is not None and array.size == int(np.prod(voigt)):
+            array = array.reshape(voigt)
+        elif array.size == 3**kind.rank:
+            array = array.reshape(kind.shape)
+    try:
+        _, _, cartesian = read_tensor(kind, array, index_rtol=symmetry_tol)
+    except ValueError as error:
+        raise ValueError(f"{label}: {error}") from None
+    return kind.to_cartesian(kind.from_cartesian(cartesian))
 
 
 def read_tensor_data(path: str | Path, key: str, kind: str = "elastic", *, symmetry_tol: float = 1e-3) -> TensorDataset:
@@ -448,7 +428,7 @@ def read_tensor_data(path: str | Path, key: str, kind: str = "elastic", *, symme
     import ase.io
 
     path = Path(path)
-    check_kind(kind)
+    kind = tensor_kind(kind).name
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
     try:

@@ -10,8 +10,9 @@ RMSE over the independent Voigt entries :math:`C_{IJ}, I \\le J` (21 for elastic
 :func:`neumann_violation` measures Neumann's principle on predictions: for a structure with
 point group :math:`G` (found by spglib, in the structure's own Cartesian frame) and predicted
 tensor :math:`T`, :math:`\\max_{g\\in G} \\lVert g\\star T - T\\rVert_\\infty / \\lVert T\\rVert_\\infty`,
-with :math:`(g\\star T)_{ijkl} = g_{ia}g_{jb}g_{kc}g_{ld}T_{abcd}` (axial kinds would carry
-:math:`\\det g`). It is computed in Cartesian form, independently of the irreps basis.
+with :math:`(g\\star T)_{ijkl} = g_{ia}g_{jb}g_{kc}g_{ld}T_{abcd}` (times :math:`\\det g` for axial
+kinds), computed in Cartesian form, independently of the irreps basis; and the relative norm of
+what :func:`~symbreak.tensors.neumann_projection` removes.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ import torch
 
 from ..run import FittedModel, fit_models
 from ..train import TrainSettings
-from ._tensor_kinds import kind_basis
+from ..tensors import tensor_kind
 from .tensor_data import TensorDataset
 from .tensor_model import StructureGraphs, TensorNetwork
 
 __all__ = ["TensorSettings", "TensorTask", "fit_tensor_models", "neumann_violation", "voigt_rmse",
-           "rotate_structure", "rotate_tensor"]
+           "rotate_structure"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,12 +78,10 @@ class TensorSettings:
 def voigt_rmse(predicted: np.ndarray, target: np.ndarray) -> float:
     """RMSE over the independent Voigt entries (upper triangle, ``I <= J``) of rank-4 tensors,
     or over the independent Cartesian entries (``i <= j``) of rank-2 ones."""
-    from ._tensor_kinds import cartesian_to_voigt
-
     difference = np.asarray(predicted) - np.asarray(target)
     if difference.ndim >= 4 and difference.shape[-4:] == (3, 3, 3, 3):
         upper = np.triu_indices(6)
-        entries = cartesian_to_voigt(difference)[..., upper[0], upper[1]]
+        entries = tensor_kind("elastic").to_voigt(difference)[..., upper[0], upper[1]]
     elif difference.shape[-2:] == (3, 3):
         upper = np.triu_indices(3)
         entries = difference[..., upper[0], upper[1]]
@@ -158,7 +157,7 @@ class TensorTask:
 def _scalar_mask(kind: str) -> np.ndarray:
     from e3nn import o3
 
-    irreps = o3.Irreps(kind_basis(kind)[0])
+    irreps = o3.Irreps(tensor_kind(kind).irreps)
     mask = np.zeros(irreps.dim)
     for (_, ir), part in zip(irreps, irreps.slices()):
         if ir == o3.Irrep("0e"):
@@ -194,20 +193,6 @@ def fit_tensor_models(train: TensorDataset, settings: TensorSettings = TensorSet
 # ----------------------------------------------------------------------------- Neumann
 
 
-def rotate_tensor(tensor: np.ndarray, rotation: np.ndarray) -> np.ndarray:
-    """:math:`(R\\star T)_{i_1\\ldots i_n} = R_{i_1a_1}\\cdots R_{i_na_n}T_{a_1\\ldots a_n}` for one polar
-    tensor of shape ``(3,)*n`` (n <= 4); ``rotation`` ``(3, 3)``, or ``(G, 3, 3)`` for all at once."""
-    tensor = np.asarray(tensor, dtype=np.float64)
-    rotation = np.asarray(rotation, dtype=np.float64)
-    rank = tensor.ndim
-    if tensor.shape != (3,) * rank or not 1 <= rank <= 4:
-        raise ValueError(f"rotate_tensor: expected a tensor of shape (3,)*n with 1 <= n <= 4, got {tensor.shape}")
-    letters, out = "abcd"[:rank], "ijkl"[:rank]
-    stack = "g" if rotation.ndim == 3 else ""
-    spec = ",".join(f"{stack}{o}{a}" for o, a in zip(out, letters)) + f",{letters}->{stack}{out}"
-    return np.einsum(spec, *([rotation] * rank), tensor)
-
-
 def rotate_structure(atoms, rotation: np.ndarray):
     """A copy of ``atoms`` with positions and cell rotated by ``rotation`` (3×3 orthogonal)."""
     copy = atoms.copy()
@@ -216,22 +201,33 @@ def rotate_structure(atoms, rotation: np.ndarray):
     return copy
 
 
-def neumann_violation(tensors: np.ndarray, structures: Sequence, symprec: float = 1e-3) -> list[dict[str, Any]]:
-    """For every structure: its point group and how far its tensor is from obeying it.
+def neumann_violation(tensors: np.ndarray, structures: Sequence, kind: str = "elastic",
+                      symprec: float = 1e-3, *, projection: bool = True) -> list[dict[str, Any]]:
+    r"""For every structure: its point group and how far its tensor is from obeying it.
+
+    Two measures, by two routes: ``violation``, the largest entry of :math:`g\star T - T` over
+    the group's operations (Cartesian, :meth:`~symbreak.tensors.TensorKind.cartesian_representation`)
+    over the largest entry of :math:`T`; and ``projection_violation``, the relative norm of what
+    :func:`~symbreak.tensors.neumann_projection` removes.
 
     Returns
     -------
     list of dict
-        ``point_group`` (Schoenflies), ``order``, ``violation`` (max over the group's operations
-        of the largest entry of :math:`g\\star T - T`, over the largest entry of :math:`T`).
+        ``point_group`` (Schoenflies), ``order``, ``violation``, ``projection_violation``.
     """
     from ..symmetry import PointGroup
+    from ..tensors import neumann_projection
 
+    kind = tensor_kind(kind)
     out = []
     for tensor, atoms in zip(np.asarray(tensors, dtype=np.float64), structures):
         group = PointGroup.from_atoms(atoms, symprec=symprec)
-        moved = rotate_tensor(tensor, group.matrices)
-        scale = max(float(np.abs(tensor).max()), 1e-300)
-        out.append({"point_group": group.name, "order": group.order,
-                    "violation": float(np.abs(moved - tensor).max() / scale)})
+        flat = tensor.reshape(-1)
+        moved = kind.cartesian_representation(group.matrices) @ flat  # (order, 3**rank)
+        scale = max(float(np.abs(flat).max()), 1e-300)
+        entry = {"point_group": group.name, "order": group.order,
+                 "violation": float(np.abs(moved - flat).max() / scale)}
+        if projection:
+            entry["projection_violation"] = neumann_projection(kind, tensor, group).relative_violation
+        out.append(entry)
     return out

@@ -3,8 +3,8 @@
 The network (:class:`~symbreak.nn.RelaxedNetwork`) runs on the disjoint union of the
 structures' periodic graphs (:class:`StructureGraphs`, neighbours by vesin). Every atom outputs
 the irreps of the tensor kind (elastic: ``2x0e+2x2e+1x4e``); their mean over a structure's atoms
-is the structure's tensor in irreps form, mapped to Cartesian by the kind's change of basis
-``Q`` (e3nn's ``CartesianTensor``):
+is the structure's tensor in irreps form, mapped to Cartesian by the kind's orthonormal change of basis
+``Q`` (:meth:`symbreak.tensors.TensorKind.change_of_basis`, e3nn's reduced tensor products):
 
 .. math:: T_{s} = \\Big(\\bar y + \\frac{\\sigma}{N_s}\\sum_{i \\in s} f_i\\Big) \\cdot Q ,
 
@@ -27,7 +27,7 @@ from e3nn import o3
 from .._dtype import default_dtype
 from ..nn import RelaxedNetwork, average_num_neighbors
 from ..periodic import periodic_edge_vectors, periodic_radius_graph
-from ._tensor_kinds import kind_basis
+from ..tensors import tensor_kind
 
 __all__ = ["StructureGraphs", "TensorNetwork"]
 
@@ -115,9 +115,10 @@ class TensorNetwork(torch.nn.Module):
         avg_num_neighbors: float | None = None,
     ) -> None:
         super().__init__()
-        irreps, q = kind_basis(kind)
-        self.kind, self.species = kind, [int(z) for z in species]
-        self.irreps_out = o3.Irreps(irreps)
+        tensor = tensor_kind(kind)
+        self.kind, self.species = tensor.name, [int(z) for z in species]
+        self.irreps_out = o3.Irreps(tensor.irreps)
+        q = tensor.change_of_basis()
         with default_dtype(torch.float64):
             self.network = RelaxedNetwork(
                 f"{len(self.species)}x0e", irreps_hidden, self.irreps_out, lmax_sh, lmax_relaxed,

@@ -24,7 +24,7 @@ import numpy as np
 from ..results import Result, fit_verdict
 from ..run import FittedModel, convergence_notes
 from .tensor_data import ElasticDataSettings, elastic_dataset
-from .tensor_learning import TensorSettings, fit_tensor_models, rotate_tensor, voigt_rmse
+from .tensor_learning import TensorSettings, fit_tensor_models, voigt_rmse
 
 __all__ = ["PrestrainSettings", "PrestrainResult", "run_prestrain", "broken_part", "BROKEN_PART_TOLERANCE"]
 
@@ -58,9 +58,12 @@ class PrestrainSettings:
                                    hidden_strain=(0.0, 0.0, float(self.strain), 0.0, 0.0, 0.0))
 
 
-def broken_part(tensors: np.ndarray, group) -> np.ndarray:
-    """:math:`T - |G|^{-1}\\sum_g g\\star T` for every tensor ``(n, 3, ..., 3)``: what ``group`` forbids."""
-    return np.stack([tensor - rotate_tensor(tensor, group.matrices).mean(axis=0) for tensor in tensors])
+def broken_part(tensors: np.ndarray, group, kind: str = "elastic") -> np.ndarray:
+    """:math:`T - |G|^{-1}\\sum_g g\\star T` for every tensor ``(n, 3, ..., 3)``: what ``group``
+    forbids (the part :func:`~symbreak.tensors.neumann_projection` removes)."""
+    from ..tensors import neumann_projection
+
+    return np.stack([neumann_projection(kind, tensor, group).removed for tensor in tensors])
 
 
 @dataclasses.dataclass

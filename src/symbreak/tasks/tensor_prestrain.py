@@ -53,6 +53,10 @@ class PrestrainSettings:
     seed: int = 0
     model: TensorSettings = TensorSettings(epochs=600, lr=2e-2)
 
+    def __post_init__(self) -> None:
+        if not (isinstance(self.strain, (int, float)) and 0 < abs(self.strain) < 0.2):
+            raise ValueError(f"strain must be a number with 0 < |strain| < 0.2, got {self.strain!r}")
+
     def data_settings(self) -> ElasticDataSettings:
         return ElasticDataSettings(count=self.count, seed=self.seed, family="cubic",
                                    hidden_strain=(0.0, 0.0, float(self.strain), 0.0, 0.0, 0.0))

@@ -7,7 +7,6 @@ from ase.build import bulk
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from symbreak.nn import random_orthogonal
-from symbreak.symmetry import PointGroup
 from symbreak.tensors import tensor_kind
 from symbreak.tasks.tensor_data import (
     ElasticDataSettings, as_cartesian_tensor, elastic_dataset, emt_elastic_tensor, read_tensor_data,

@@ -36,6 +36,12 @@ _LAZY = {
     "TrainResult": ".train",
     "TrainSettings": ".train",
     "train": ".train",
+    "elastic_dataset": ".tasks.tensor_data",
+    "emt_elastic_tensor": ".tasks.tensor_data",
+    "read_tensor_data": ".tasks.tensor_data",
+    "TensorNetwork": ".tasks.tensor_model",
+    "run_tensor_fit": ".tasks.tensor_fit",
+    "run_prestrain": ".tasks.tensor_prestrain",
 }
 
 __all__ = sorted(_LAZY)

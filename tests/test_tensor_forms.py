@@ -75,6 +75,20 @@ def test_counts_agree_with_characters_and_published_tables(hm):
     assert computed == PUBLISHED[hm]
 
 
+def test_polar_and_piezoelectric_classes_are_the_published_ones():
+    """Pyroelectric (polar) classes: 1, 2, m, mm2, 4, 4mm, 3, 3m, 6, 6mm; piezoelectric: the 21
+    non-centrosymmetric classes except 432 (Int. Tables A §10.2, Tables 10.2.1.1 and 10.2.2.1;
+    Nye ch. VII §1). In class 1 the polarisation is free (3 components), in m it lies in the plane."""
+    polar = {"1": 3, "m": 2, "2": 1, "mm2": 1, "4": 1, "4mm": 1, "3": 1, "3m": 1, "6": 1, "6mm": 1}
+    centrosymmetric = {hm for hm in PUBLISHED if PointGroup.from_name(hm).contains(-np.eye(3))}
+    piezo = set(PUBLISHED) - centrosymmetric - {"432"}
+    assert len(piezo) == 20
+    for hm in PUBLISHED:
+        group = PointGroup.from_name(hm)
+        assert allowed_form("pyroelectric", group).num_independent == polar.get(hm, 0), hm
+        assert (allowed_form("piezoelectric", group).num_independent > 0) == (hm in piezo), hm
+
+
 # ----------------------------------------------------------------------------- textbook relations
 def _random_voigt(kind, rng):
     v = rng.normal(size=kind.voigt_shape)
@@ -132,6 +146,24 @@ def test_piezoelectric_relations_4mm_and_minus42m_and_32():
     assert _zero_except(d, [(0, 0), (0, 1), (0, 3), (1, 4), (1, 5)]) < 1e-10
     assert allowed_form(kind, "32").relations == ["d12 = -d11", "d25 = -d14", "d26 = -2 d11"]
     assert allowed_form(kind, "4mm").relations == ["d24 = d15", "d32 = d31"]
+
+
+@pytest.mark.parametrize("hm", ["4mm", "-42m"])
+def test_tetragonal_elastic_relations(hm):
+    """Nye Table 9, tetragonal 4mm, 422, -42m, 4/mmm: C11 = C22, C13 = C23, C44 = C55, C66 free."""
+    c = neumann_projection("elastic", _random_voigt(tensor_kind("elastic"), np.random.default_rng(6)), hm).tensor
+    assert c[1, 1] == pytest.approx(c[0, 0], abs=1e-10)
+    assert c[1, 2] == pytest.approx(c[0, 2], abs=1e-10)
+    assert c[4, 4] == pytest.approx(c[3, 3], abs=1e-10)
+    assert abs(c[5, 5] - (c[0, 0] - c[0, 1]) / 2) > 1e-3  # unlike hexagonal, C66 is independent
+    assert _zero_except(c, [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2), (3, 3), (4, 4), (5, 5)]) < 1e-10
+
+
+@pytest.mark.parametrize("hm", ["m-3m", "6/mmm"])
+def test_centrosymmetric_groups_remove_all_piezoelectricity(hm):
+    kind = tensor_kind("piezoelectric")
+    result = neumann_projection(kind, _random_voigt(kind, np.random.default_rng(7)), hm)
+    assert np.abs(result.tensor).max() < 1e-12 and result.relative_violation == pytest.approx(1.0)
 
 
 def test_trigonal_elastic_relations_32():
@@ -211,13 +243,16 @@ def test_group_from_a_rotated_structure_works_in_its_frame():
     assert neumann_projection(kind, generic, rotated).relative_violation > 0.1
 
 
-def _emt_elastic_constants(step: float) -> np.ndarray:
-    """Voigt stiffness (GPa) of fcc Cu with ASE's EMT: central differences of the stress."""
+def _emt_elastic_constants(step: float, rotation: np.ndarray | None = None) -> np.ndarray:
+    """Voigt stiffness (GPa) of fcc Cu with ASE's EMT: central differences of the stress in the
+    one-atom primitive cell, optionally rotated (the tensor is then in the rotated frame)."""
     from ase.build import bulk
     from ase.calculators.emt import EMT
     from ase.units import GPa
 
     atoms = bulk("Cu", "fcc", a=3.59)
+    if rotation is not None:
+        atoms.set_cell(atoms.cell.array @ rotation.T, scale_atoms=True)
     cell = atoms.cell.array.copy()
     pairs = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
     c = np.zeros((6, 6))
@@ -227,7 +262,7 @@ def _emt_elastic_constants(step: float) -> np.ndarray:
             strain = np.zeros((3, 3))
             strain[k, l] = strain[l, k] = sign * step / (1 if k == l else 2)  # engineering shear = step
             strained = atoms.copy()
-            strained.set_cell(cell @ (np.eye(3) + strain), scale_atoms=True)
+            strained.set_cell(cell @ (np.eye(3) + strain), scale_atoms=True)  # rows: x → (1 + ε) x
             strained.calc = EMT()
             stresses.append(strained.get_stress(voigt=True))
         c[:, column] = (stresses[0] - stresses[1]) / (2 * step) / GPa
@@ -240,3 +275,50 @@ def test_emt_copper_projected_onto_m3m_changes_less_than_its_finite_difference_e
     result = neumann_projection("elastic", fine, "m-3m", index_rtol=1e-4)
     assert result.violation < fd_error
     assert result.constants["C11"] > result.constants["C12"] > 0 and result.constants["C44"] > 0
+
+
+def test_molecules_use_their_point_group():
+    """A molecule (pbc False) gets its group from the points: benzene D6h → α11 = α22, α33;
+    methane Td → an isotropic polarisability and one SHG constant d14 (hyper-Rayleigh)."""
+    from ase.build import molecule
+
+    benzene = allowed_form("polarizability", molecule("C6H6"))
+    assert benzene.group.name == "D6h" and benzene.num_independent == 2
+    methane = molecule("CH4")
+    assert allowed_form("polarizability", methane).num_independent == 1
+    assert allowed_form("shg", methane).num_independent == 1
+
+
+def test_project_irreps_torch_batched():
+    import torch
+
+    form = allowed_form("elastic", "m-3m")
+    x = torch.randn(5, 21, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    projected = form.project_irreps(x)
+    assert projected.shape == (5, 21) and projected.dtype == torch.float64
+    np.testing.assert_allclose(form.project_irreps(projected).numpy(), projected.numpy(), atol=1e-12)
+    cartesian = form.kind.to_cartesian(projected)
+    moved = torch.einsum("ia,jb,kc,ld,nabcd->nijkl", *(torch.tensor(PointGroup.from_name("Oh").matrices[7]),) * 4,
+                         cartesian)
+    np.testing.assert_allclose(moved.numpy(), cartesian.numpy(), atol=1e-12)
+
+
+def test_emt_copper_in_a_rotated_cell_gives_the_textbook_constants_in_the_standard_frame():
+    """The tensor of a randomly rotated cell, symmetrised with the group found from that cell and
+    rotated to standard orientation, has the cubic constants of the unrotated cell (to the
+    finite-difference error); in the cell's own frame it is cubic too, but not in textbook form."""
+    from ase.build import bulk
+    from scipy.spatial.transform import Rotation
+
+    rotation = Rotation.random(random_state=11).as_matrix()
+    atoms = bulk("Cu", "fcc", a=3.59)
+    atoms.set_cell(atoms.cell.array @ rotation.T, scale_atoms=True)
+    rotated_c = _emt_elastic_constants(1e-3, rotation)
+    reference = neumann_projection("elastic", _emt_elastic_constants(1e-3), "m-3m").constants
+    in_frame = neumann_projection("elastic", rotated_c, atoms)
+    standard = neumann_projection("elastic", rotated_c, atoms, standard_frame=True)
+    assert in_frame.relative_violation < 1e-4 and standard.relative_violation < 1e-4
+    assert in_frame.allowed.independent != ["C11", "C12", "C44"]  # a rotated cube
+    assert standard.allowed.independent == ["C11", "C12", "C44"]
+    for name, value in reference.items():
+        assert standard.constants[name] == pytest.approx(value, abs=0.05)  # GPa; FD error ~0.01

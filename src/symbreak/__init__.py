@@ -42,6 +42,10 @@ _LAZY = {
     "TensorNetwork": ".tasks.tensor_model",
     "run_tensor_fit": ".tasks.tensor_fit",
     "run_prestrain": ".tasks.tensor_prestrain",
+    "TensorKind": ".tensors",
+    "tensor_kind": ".tensors",
+    "allowed_form": ".tensors",
+    "neumann_projection": ".tensors",
 }
 
 __all__ = sorted(_LAZY)

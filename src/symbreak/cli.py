@@ -443,6 +443,73 @@ def tensor_prestrain(
     result = run_prestrain(PrestrainSettings(count=count, strain=strain, seed=seed or 0, model=model),
                            progress=not quiet)
     _show(result, json_path, out)
+@app.command()
+@user_errors
+def tensor(
+    kind: Optional[str] = typer.Option(None, help="Tensor kind (elastic, compliance, dielectric, piezoelectric, "
+                                       "shg, optical_activity, …; see --list-kinds) or an index formula like 'ijk=jik'."),
+    group: Optional[str] = typer.Option(None, help="Point group by Hermann–Mauguin or Schoenflies name "
+                                        "(standard orientation), e.g. 6/mmm, m-3m, -42m, D6h."),
+    structure: Optional[Path] = typer.Option(None, help="Structure file (CIF, POSCAR, extxyz; a molecule in .xyz): "
+                                             "its point group, in the structure's own frame."),
+    values: Optional[Path] = typer.Option(None, help="Tensor to symmetrise (.npy, .json, .txt): 3x3, 6x6, 3x6, "
+                                          "Voigt vector or full Cartesian array."),
+    convention: Optional[str] = typer.Option(None, help="Voigt convention of --values: stiffness/stress (no factors) "
+                                             "or compliance/strain (2 and 4 on shear). Default: the kind's."),
+    axial: bool = typer.Option(False, help="With a formula: the tensor is axial."),
+    symprec: float = typer.Option(1e-3, help="Crystals: spglib's symprec (Å)."),
+    tol: float = typer.Option(0.1, help="Molecules (non-periodic files): tolerance relative to the nearest-neighbour "
+                              "distance."),
+    index_rtol: float = typer.Option(1e-2, help="Largest accepted non-symmetric part of --values (C_IJ vs C_JI), "
+                                     "relative to its norm."),
+    standard_frame: bool = typer.Option(False, help="Rotate --values by the group's frame into its standard "
+                                        "orientation (cube axes along x, y, z; principal axis z) and report there."),
+    list_kinds: bool = typer.Option(False, "--list-kinds", help="List the named tensor kinds and exit."),
+    json_path: Optional[Path] = JSON_PATH,
+    out: Optional[Path] = typer.Option(None, help="Write the Voigt-pattern figure and report.json into this folder."),
+) -> None:
+    """Allowed form of a property tensor in a point group (Neumann's principle); symmetrise a tensor."""
+    from .tensors import tensor_kind, tensor_kinds
+    from .tensors.report import load_tensor, tensor_report
+
+    if list_kinds:
+        for name, k in tensor_kinds().items():
+            console.print(f"{name:21s} {k.formula:15s} {'axial' if k.axial else 'polar':6s} {str(k.irreps):15s} "
+                          f"{k.description}", highlight=False, soft_wrap=True)
+        return
+    if kind is None:
+        raise ValueError("give --kind (or --list-kinds)")
+    if json_path is not None and json_path.is_dir():
+        raise ValueError(f"--json {json_path} is a folder; expected the path of a file to write")
+    for option, path in (("--json", None if json_path is None else json_path.parent), ("--out", out)):
+        if path is not None:
+            _check_writable(option, path)
+    if (group is None) == (structure is None):
+        raise ValueError("give exactly one of a group (--group) and a structure (--structure)")
+    parsed = tensor_kind(kind, axial=axial)
+    atoms = None
+    if structure is not None:
+        if not structure.is_file():
+            raise ValueError(f"--structure {structure}: no such file")
+        import ase.io
+
+        try:
+            atoms = ase.io.read(structure)
+        except Exception as error:  # ASE raises many kinds; one clear message
+            raise ValueError(f"--structure {structure}: cannot read as a structure "
+                             f"({error or type(error).__name__})") from None
+    tensor_values = None if values is None else load_tensor(values, parsed)
+    result = tensor_report(parsed, group=group, structure=atoms, values=tensor_values, convention=convention,
+                           symprec=symprec, tol=tol, index_rtol=index_rtol,
+                           source=None if structure is None else str(structure),
+                           values_path=None if values is None else str(values), standard_frame=standard_frame)
+    # wide matrices stay on one line (no wrapping at 80 columns), numpy brackets are not markup
+    console.print(result.summary(), highlight=False, soft_wrap=True, markup=False)
+    written = [result.write_json(json_path)] if json_path is not None else []
+    if out is not None:
+        written += result.figures(out) + [result.write_json(out / "report.json")]
+    for path in written:
+        console.print(f"wrote {path}", highlight=False)
 
 
 def _read_report(path: Path):

@@ -52,6 +52,22 @@ def _rational(c: float) -> Fraction | None:
     return f if abs(float(f) - c) < _RATIONAL * max(1.0, abs(c)) else None
 
 
+def _magnitude(c: float) -> str:
+    """A positive coefficient and a space: ``"3/2 "``, ``"√2 "``, ``"√3/2 "``, ``"2√6/3 "``, else ``"0.123457 "``.
+
+    Frames rotated by 45° or 30° (a cubic or hexagonal group found from a structure) give
+    coefficients that are rational multiples of √2, √3 or √6."""
+    f = _rational(c)
+    if f is not None:
+        return "" if f == 1 else f"{f} "
+    for root in (2, 3, 6):
+        f = _rational(c / math.sqrt(root))
+        if f is not None and f.denominator <= 12 and f.numerator <= 12:
+            num = "" if f.numerator == 1 else str(f.numerator)
+            return f"{num}√{root}" + ("" if f.denominator == 1 else f"/{f.denominator}") + " "
+    return f"{c:.6g} "
+
+
 def _expression(coefficients: np.ndarray, names: list[str]) -> str:
     """``"C11"``, ``"-C14"``, ``"-2 d11"``, ``"(C11 - C12)/2"``, ``"2 (S11 - S12)"``; decimals if irrational."""
     terms = [(c, n) for c, n in zip(coefficients, names) if abs(c) > _ZERO]
@@ -59,7 +75,7 @@ def _expression(coefficients: np.ndarray, names: list[str]) -> str:
         return "0"
     fractions = [_rational(c) for c, _ in terms]
     if any(f is None for f in fractions):
-        text = " ".join(f"{'-' if c < 0 else '+'} {abs(c):.6g} {n}" for c, n in terms)
+        text = " ".join(f"{'-' if c < 0 else '+'} {_magnitude(abs(c))}{n}" for c, n in terms)
         return text[2:] if text.startswith("+") else "-" + text[2:]
     denominator = math.lcm(*(f.denominator for f in fractions))
     numerators = [int(f * denominator) for f in fractions]
@@ -148,6 +164,13 @@ class AllowedForm:
         hm = hermann_mauguin(self.group)
         return f"{hm} ({self.group.name})" if hm else self.group.name
 
+    def project_irreps(self, x: Any) -> Any:
+        """``P x`` for irreps coefficients ``(..., dim)`` (numpy or torch, batched, dtype kept)."""
+        from .kinds import _apply
+
+        self.kind._check_trailing(x, (self.kind.dim,), "irreps vector")
+        return _apply(self.projector, x, 1, (self.kind.dim,))
+
     def tensor(self, values: Any, form: str = "cartesian", convention: str | None = None) -> np.ndarray:
         """The allowed tensor with the given independent constants.
 
@@ -159,7 +182,8 @@ class AllowedForm:
         form : {"cartesian", "voigt"}
         convention : str, optional
             Voigt convention of ``form="voigt"``; the kind's default if omitted. The constants are
-            always read in the kind's default convention (the one :attr:`independent` names).
+            read as displayed (:attr:`TensorKind.display_convention`: the kind's own, no factors for
+            rank 2).
         """
         if isinstance(values, dict):
             unknown = sorted(set(values) - set(self.independent))
@@ -173,11 +197,13 @@ class AllowedForm:
         else:
             vector = np.asarray(values, dtype=np.float64).reshape(-1)
             if vector.shape != (self.num_independent,):
-                raise ValueError(f"values: expected {self.num_independent} numbers ({self.independent}), got {vector.size}")
+                raise ValueError(
+                    f"values: expected {self.num_independent} numbers ({self.independent}), got {vector.size}"
+                )
         if not np.isfinite(vector).all():
             raise ValueError("values: constants must be finite numbers (NaN or inf given)")
         display = (self.coefficients @ vector).reshape(self.pattern.shape)
-        cartesian = self.kind.from_voigt(display) if self.kind.has_voigt else display
+        cartesian = self.kind.from_voigt(display, self.kind.display_convention) if self.kind.has_voigt else display
         if form == "cartesian":
             return cartesian
         if form == "voigt":
@@ -196,12 +222,9 @@ class AllowedForm:
         if self.irreps_counts:
             lines.append("from O(3) irreps: " + ", ".join(f"{ir}: {n}" for ir, n in self.irreps_counts.items()))
         if k.has_voigt and k.rank > 2:
-            convention = k.voigt_convention
+            convention = k.display_convention
             lines.append(f"Voigt matrix ({convention} convention, order 11 22 33 23 13 12):")
-            cells = self.pattern
-            width = max(len(c) for c in cells.reshape(-1))
-            for row in cells.reshape(cells.shape[0], -1):
-                lines.append("  " + "  ".join(c.rjust(width) for c in row))
+            lines += _matrix_lines(self.pattern.reshape(self.pattern.shape[0], -1))
         else:
             shape = (3, 3) if k.has_voigt and k.rank == 2 else None
             if shape is not None:
@@ -210,10 +233,8 @@ class AllowedForm:
 
                 for a, (i, j) in enumerate(VOIGT_PAIRS):
                     full[i, j] = full[j, i] = self.pattern[a]
-                width = max(len(c) for c in full.reshape(-1))
                 lines.append("matrix:")
-                for row in full:
-                    lines.append("  " + "  ".join(c.rjust(width) for c in row))
+                lines += _matrix_lines(full)
             else:
                 nonzero = [f"{n} = {p}" for n, p in zip(self.entry_names, self.pattern.reshape(-1)) if p != "0"]
                 lines.append("non-zero entries: " + (", ".join(nonzero) if nonzero else "none"))
@@ -231,13 +252,18 @@ class AllowedForm:
             "frame": self.group.frame.tolist(),
             "num_independent": self.num_independent,
             "independent": list(self.independent),
-            "voigt_convention": self.kind.voigt_convention if self.kind.has_voigt else None,
+            "voigt_convention": self.kind.display_convention,
             "pattern": self.pattern.tolist(),
             "entry_classes": self.entry_classes.tolist(),
             "relations": list(self.relations),
             "irreps_counts": dict(self.irreps_counts),
             "basis": self.basis.tolist(),
         }
+
+
+def _matrix_lines(cells: np.ndarray) -> list[str]:
+    widths = [max(len(c) for c in cells[:, j]) for j in range(cells.shape[1])]
+    return ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
 
 
 def _independent_entries(values: np.ndarray) -> list[int]:
@@ -250,7 +276,7 @@ def _independent_entries(values: np.ndarray) -> list[int]:
     return chosen
 
 
-def allowed_form(kind: "str | TensorKind", group: Any, symprec: float = 1e-3) -> AllowedForm:
+def allowed_form(kind: "str | TensorKind", group: Any, symprec: float = 1e-3, tol: float = 0.1) -> AllowedForm:
     """Allowed form of a tensor kind in a point group (Neumann's principle).
 
     Parameters
@@ -261,7 +287,9 @@ def allowed_form(kind: "str | TensorKind", group: Any, symprec: float = 1e-3) ->
         See :func:`~symbreak.tensors.groups.as_point_group`; a structure's group is in the
         structure's own Cartesian frame.
     symprec : float
-        spglib tolerance (Å) when ``group`` is a structure.
+        spglib tolerance (Å) when ``group`` is a periodic structure.
+    tol : float
+        Point-group tolerance of :meth:`PointGroup.from_points` when ``group`` is a molecule.
 
     Examples
     --------
@@ -270,7 +298,7 @@ def allowed_form(kind: "str | TensorKind", group: Any, symprec: float = 1e-3) ->
     (5, 'C66 = (C11 - C12)/2')
     """
     kind = tensor_kind(kind)
-    group = as_point_group(group, symprec=symprec)
+    group = as_point_group(group, symprec=symprec, tol=tol)
     key = (group.name, group.limit_group, np.round(group.frame, 12).tobytes())
     return AllowedForm(kind=kind, group=group, **_form(kind, key, group))
 

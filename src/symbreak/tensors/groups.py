@@ -21,7 +21,7 @@ def hermann_mauguin(group: PointGroup) -> str | None:
     return _HM_OF.get(group.name)
 
 
-def as_point_group(group: Any, symprec: float = 1e-3) -> PointGroup:
+def as_point_group(group: Any, symprec: float = 1e-3, tol: float = 0.1) -> PointGroup:
     """``group`` as a :class:`~symbreak.symmetry.PointGroup`.
 
     Parameters
@@ -29,15 +29,19 @@ def as_point_group(group: Any, symprec: float = 1e-3) -> PointGroup:
     group : PointGroup, str or ase.Atoms
         A group; a Hermann–Mauguin (``"6/mmm"``, ``"m-3m"``, ``"-42m"``) or Schoenflies
         (``"D6h"``) name, giving the group in standard orientation (principal axis z, C2' or the
-        normal of a σv along x; see ``docs/symmetry.md``); or a periodic structure, whose point
-        group is found with :meth:`PointGroup.from_atoms` (spglib, ``symprec`` in Å) in the
-        structure's own Cartesian frame.
+        normal of a σv along x; see ``docs/symmetry.md``); or an ``ase.Atoms``: a periodic
+        structure's point group is found with :meth:`PointGroup.from_atoms` (spglib, ``symprec``
+        in Å), a molecule's (``pbc`` all False) with :meth:`PointGroup.from_points` (``tol``,
+        relative to the nearest-neighbour distance, atoms of different elements never swapped),
+        both in the structure's own Cartesian frame.
     """
     if isinstance(group, PointGroup):
         return group
     if isinstance(group, str):
         return PointGroup.from_name(group)
-    if hasattr(group, "get_scaled_positions") and hasattr(group, "cell"):  # ase.Atoms, duck-typed
+    if hasattr(group, "get_scaled_positions") and hasattr(group, "pbc"):  # ase.Atoms, duck-typed
+        if not np.any(group.pbc):
+            return PointGroup.from_points(group.get_positions(), tol=tol, species=group.get_chemical_symbols())
         return PointGroup.from_atoms(group, symprec=symprec)
     if isinstance(group, np.ndarray):
         raise ValueError("group: pass a PointGroup, a point-group name or an ase.Atoms, not an array of matrices")

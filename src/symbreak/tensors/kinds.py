@@ -320,17 +320,24 @@ class TensorKind:
             names = [self.symbol + "".join(str(i + 1) for i in p) for p in positions]
         return positions, names
 
-    def display_form(self, t: Any, convention: str | None = None) -> np.ndarray:
+    @property
+    def display_convention(self) -> str | None:
+        """Voigt convention of the displayed entries: the kind's own, except for rank 2, whose
+        entries are named like the Cartesian ones (α12, not 2α12) and so carry no factors."""
+        if not self.has_voigt:
+            return None
+        return "stress" if self.rank == 2 else self.voigt_convention
+
+    def display_form(self, t: Any) -> np.ndarray:
         """``t`` (Cartesian, float64) in the form used for display: Voigt if any, else Cartesian."""
-        return np.asarray(self.to_voigt(t, convention) if self.has_voigt else t, dtype=np.float64)
+        return np.asarray(self.to_voigt(t, self.display_convention) if self.has_voigt else t, dtype=np.float64)
 
     # ------------------------------------------------------------------ checks
     def _check_trailing(self, x: Any, expected: tuple[int, ...], what: str) -> None:
         shape = _shape_of(x)
         if tuple(shape[len(shape) - len(expected):]) != tuple(expected) or len(shape) < len(expected):
-            raise ValueError(
-                f"{self.name}: expected a {what} of shape (..., {', '.join(map(str, expected))}), got shape {tuple(shape)}"
-            )
+            wanted = ", ".join(map(str, expected))
+            raise ValueError(f"{self.name}: expected a {what} of shape (..., {wanted}), got shape {tuple(shape)}")
 
     def index_asymmetry(self, t: Any) -> float:
         """Frobenius norm of the part of Cartesian ``t`` (float64) without the kind's index symmetry."""
@@ -395,14 +402,20 @@ def _voigt_maps(slots: tuple, factors: bool) -> tuple[np.ndarray, np.ndarray]:
 _NAMED: dict[str, tuple[str, bool, str, str, str]] = {
     "dielectric": ("ij=ji", False, "stress", "ε", "dielectric permittivity ε_ij (D = ε E)"),
     "polarizability": ("ij=ji", False, "stress", "α", "electric polarisability α_ij (p = α E)"),
-    "thermal_expansion": ("ij=ji", False, "strain", "α", "thermal expansion α_ij (ε = α ΔT); Voigt: engineering shear"),
+    "thermal_expansion": ("ij=ji", False, "strain", "α",
+        "thermal expansion α_ij (ε = α ΔT); Voigt: engineering shear"),
     "conductivity": ("ij=ji", False, "stress", "σ", "electrical or thermal conductivity σ_ij (J = σ E)"),
     "pyroelectric": ("i", False, "stress", "p", "pyroelectric coefficients p_i (ΔP = p ΔT)"),
-    "piezoelectric": ("ijk=ikj", False, "strain", "d", "piezoelectric d_ijk (ε_jk = d_ijk E_i); Voigt d_iJ, d_i4 = 2 d_i23"),
-    "piezoelectric_stress": ("ijk=ikj", False, "stress", "e", "piezoelectric e_ijk (σ_jk = -e_ijk E_i); Voigt e_iJ, no factors"),
-    "elastic": ("ijkl=jikl=klij", False, "stiffness", "C", "elastic stiffness c_ijkl (σ = c ε); Voigt C_IJ, no factors"),
-    "compliance": ("ijkl=jikl=klij", False, "compliance", "S", "elastic compliance s_ijkl (ε = s σ); Voigt s_IJ with 2 and 4"),
-    "shg": ("ijk=ikj", False, "stress", "d", "second-harmonic susceptibility d_ijk (P_i(2ω) ∝ d_ijk E_j E_k); Voigt d_iJ = d_ijk"),
+    "piezoelectric": ("ijk=ikj", False, "strain", "d",
+        "piezoelectric d_ijk (ε_jk = d_ijk E_i); Voigt d_iJ, d_i4 = 2 d_i23"),
+    "piezoelectric_stress": ("ijk=ikj", False, "stress", "e",
+        "piezoelectric e_ijk (σ_jk = -e_ijk E_i); Voigt e_iJ, no factors"),
+    "elastic": ("ijkl=jikl=klij", False, "stiffness", "C",
+        "elastic stiffness c_ijkl (σ = c ε); Voigt C_IJ, no factors"),
+    "compliance": ("ijkl=jikl=klij", False, "compliance", "S",
+        "elastic compliance s_ijkl (ε = s σ); Voigt s_IJ with 2 and 4"),
+    "shg": ("ijk=ikj", False, "stress", "d",
+        "second-harmonic susceptibility d_ijk (P_i(2ω) ∝ d_ijk E_j E_k); Voigt d_iJ = d_ijk"),
     "optical_activity": ("ij=ji", True, "stress", "g", "optical activity (gyration) g_ij, axial"),
 }
 
@@ -450,6 +463,8 @@ def tensor_kind(name_or_formula: "str | TensorKind", axial: bool = False) -> Ten
     key = _ALIASES.get(key, key)
     if key in _NAMED:
         formula, ax, convention, symbol, description = _NAMED[key]
+        if axial and not ax:
+            raise ValueError(f"tensor kind {key!r} is polar; axial=True applies to formulas only (e.g. 'ij=ji')")
         return _named(key, formula, ax, convention, symbol, description)
     formula = name_or_formula.replace(" ", "")
     # a bare word is read as a formula only when it is a run of index letters ("ij": a general

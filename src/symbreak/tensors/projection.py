@@ -47,6 +47,9 @@ class NeumannProjection:
         The allowed form (independent constants, relations) the tensor was projected onto.
     constants : dict of str to float
         The independent constants of the symmetrised tensor (``{"C11": …, "C12": …}``).
+    rotation : (3, 3) float64
+        The rotation applied to the input before projecting: the group's frame with
+        ``standard_frame=True`` (for a group not already in standard orientation), else the identity.
     """
 
     tensor: np.ndarray
@@ -58,6 +61,7 @@ class NeumannProjection:
     convention: str | None
     allowed: AllowedForm
     constants: dict[str, float]
+    rotation: np.ndarray
 
     @property
     def kind(self) -> TensorKind:
@@ -65,12 +69,13 @@ class NeumannProjection:
 
 
 def read_tensor(kind: TensorKind, tensor: Any, form: str = "auto", convention: str | None = None,
-                index_rtol: float = 1e-6) -> tuple[np.ndarray, str, np.ndarray]:
+                index_rtol: float = 1e-2) -> tuple[np.ndarray, str, np.ndarray]:
     """Check a user's tensor and return ``(given float64 array, form, Cartesian tensor)``.
 
     ``form="auto"`` reads an array of shape ``kind.shape`` as Cartesian and one of shape
     ``kind.voigt_shape`` as Voigt. The tensor must have the kind's index symmetry (a symmetric
-    3×3, a symmetric 6×6 stiffness) up to ``index_rtol`` relative to its norm.
+    3×3, a symmetric 6×6 stiffness) up to ``index_rtol`` relative to its norm (default 1 %:
+    finite-difference tensors are asymmetric at 1e-6 to 1e-3, a wrong input at tens of percent).
 
     Raises
     ------
@@ -119,8 +124,9 @@ def read_tensor(kind: TensorKind, tensor: Any, form: str = "auto", convention: s
 
 
 def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, form: str = "auto",
-                       convention: str | None = None, index_rtol: float = 1e-6,
-                       symprec: float = 1e-3) -> NeumannProjection:
+                       convention: str | None = None, index_rtol: float = 1e-2,
+                       symprec: float = 1e-3, tol: float = 0.1,
+                       standard_frame: bool = False) -> NeumannProjection:
     """Project a tensor onto the tensors allowed by a point group (Neumann's principle).
 
     Parameters
@@ -131,13 +137,19 @@ def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, for
         Cartesian ``(3, …, 3)`` or Voigt (``(6, 6)`` elastic, ``(3, 6)`` piezoelectric, ``(6,)``
         symmetric rank 2); numpy or torch.
     group : PointGroup, str or ase.Atoms
-        A structure's group is found with spglib (``symprec``) in the structure's own frame.
+        A crystal's group is found with spglib (``symprec``), a molecule's with
+        ``PointGroup.from_points`` (``tol``), in the structure's own frame.
     form : {"auto", "cartesian", "voigt"}
     convention : str, optional
         Voigt convention of a Voigt input (default: the kind's, e.g. ``"stiffness"`` for elastic).
     index_rtol : float
         Largest accepted part without the kind's index symmetry, relative to the norm; that part
         is removed along with the symmetry-breaking part.
+    standard_frame : bool
+        Rotate the tensor by the group's :attr:`~symbreak.symmetry.PointGroup.frame` F (the
+        rotation taking the group to standard orientation, e.g. cube axes along x, y, z) and
+        project it onto the standard group: the result, :attr:`removed` included, is then in
+        the textbook frame, where the constants read as in Nye's tables.
 
     Returns
     -------
@@ -145,7 +157,13 @@ def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, for
     """
     kind = tensor_kind(kind)
     given, form, cartesian = read_tensor(kind, tensor, form, convention, index_rtol)
-    allowed = allowed_form(kind, group, symprec=symprec)
+    allowed = allowed_form(kind, group, symprec=symprec, tol=tol)
+    rotation = np.eye(3)
+    if standard_frame and not allowed.group.is_standard:
+        rotation = np.array(allowed.group.frame)
+        cartesian = (kind.cartesian_representation(rotation) @ cartesian.reshape(-1)).reshape(kind.shape)
+        given = kind.to_voigt(cartesian, convention) if form == "voigt" else cartesian
+        allowed = allowed_form(kind, allowed.group.standard)
     x = kind.from_cartesian(cartesian)
     x_sym = allowed.projector @ x
     t_sym = kind.to_cartesian(x_sym)
@@ -165,4 +183,5 @@ def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, for
         convention=(convention or kind.voigt_convention) if form == "voigt" else None,
         allowed=allowed,
         constants={n: float(display[i]) for n, i in zip(allowed.independent, pivots)},
+        rotation=rotation,
     )

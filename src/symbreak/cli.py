@@ -443,6 +443,8 @@ def tensor_prestrain(
     result = run_prestrain(PrestrainSettings(count=count, strain=strain, seed=seed or 0, model=model),
                            progress=not quiet)
     _show(result, json_path, out)
+
+
 @app.command()
 @user_errors
 def tensor(

@@ -60,13 +60,32 @@ def test_emt_tensor_is_the_energy_hessian_also_under_stress():
     assert np.abs(ELASTIC.to_voigt(tensor) - reference).max() < 0.2  # GPa, energy differences' error
 
 
-def test_emt_copper_has_cubic_form_and_positive_definite_stiffness():
-    tensor, error = emt_elastic_tensor(bulk("Cu", "fcc", a=3.61))
+def test_emt_copper_has_cubic_form_and_equals_dsigma_deps_at_zero_stress():
+    from ase.calculators.emt import EMT
+    from ase.units import GPa
+
+    atoms = bulk("Cu", "fcc", a=3.59)  # near EMT's equilibrium: |stress| ~ 0.02 GPa
+    tensor, error = emt_elastic_tensor(atoms)
     c = ELASTIC.to_voigt(tensor)
     assert c[0, 0] == pytest.approx(c[1, 1], abs=10 * error) == pytest.approx(c[2, 2], abs=10 * error)
     assert c[3, 3] == pytest.approx(c[5, 5], abs=10 * error)
     assert abs(c[0, 3]) < 10 * error and abs(c[3, 4]) < 10 * error
     assert np.linalg.eigvalsh(c).min() > 0  # mechanically stable (Born)
+    # at zero stress C = dσ/dε: the plain textbook route, Voigt columns by central differences
+    plain = np.zeros((6, 6))
+    for column, (k, l) in enumerate([(0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)]):
+        stresses = []
+        for sign in (1, -1):
+            strain = np.zeros((3, 3))
+            strain[k, l] = strain[l, k] = sign * 1e-4 / (1 if k == l else 2)
+            copy = atoms.copy()
+            copy.set_cell(atoms.cell.array @ (np.eye(3) + strain).T, scale_atoms=True)
+            copy.calc = EMT()
+            stresses.append(copy.get_stress(voigt=True))
+        plain[:, column] = (stresses[0] - stresses[1]) / 2e-4 / GPa
+    atoms.calc = EMT()
+    stress = np.abs(atoms.get_stress()).max() / GPa
+    assert np.abs(c - plain).max() <= stress + 10 * error
 
 
 def _structures():
@@ -161,6 +180,14 @@ def test_user_data_round_trip_and_one_line_errors(tmp_path):
     ase.io.write(path, structures)
     data = read_tensor_data(path, "C", "elastic")
     assert np.abs(data.voigt - np.stack(voigts)).max() < 1e-9
+
+    from ase.db import connect
+
+    database = connect(tmp_path / "data.db")
+    for atoms, voigt in zip(structures, voigts):
+        database.write(atoms, data={"C": voigt})
+    from_db = read_tensor_data(tmp_path / "data.db", "C", "stiffness")
+    assert np.abs(from_db.voigt - np.stack(voigts)).max() < 1e-12
 
     with pytest.raises(ValueError, match=r"structure 0 .*no key 'stiffness'"):
         read_tensor_data(path, "stiffness")

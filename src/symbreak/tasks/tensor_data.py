@@ -432,7 +432,18 @@ def read_tensor_data(path: str | Path, key: str, kind: str = "elastic", *, symme
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
     try:
-        structures = ase.io.read(path, index=":")
+        if path.suffix.lower() == ".db":
+            # ase.io.read drops a row's data and key-value pairs: read the database itself
+            from ase.db import connect
+
+            structures = []
+            for row in connect(path).select():
+                atoms = row.toatoms()
+                atoms.info.update(row.key_value_pairs)
+                atoms.info.update(row.data)
+                structures.append(atoms)
+        else:
+            structures = ase.io.read(path, index=":")
     except Exception as error:  # ASE raises many kinds; one line for all
         raise ValueError(f"{path}: cannot read structures ({type(error).__name__}: {error})") from None
     if not structures:
@@ -440,8 +451,7 @@ def read_tensor_data(path: str | Path, key: str, kind: str = "elastic", *, symme
     tensors = []
     for n, atoms in enumerate(structures):
         label = f"{path.name}: structure {n} ({atoms.info.get('name', atoms.get_chemical_formula())})"
-        info = dict(atoms.info)
-        info.update(getattr(atoms, "data", {}) or {})  # an ASE database keeps arrays in .data
+        info = atoms.info
         if key not in info:
             known = ", ".join(sorted(k for k in info if not k.startswith("_"))) or "none"
             raise ValueError(f"{label}: no key {key!r} in its info (keys: {known})")

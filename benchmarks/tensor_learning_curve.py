@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--validation", type=int, default=60)
     parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--lr", type=float, default=2e-2)
     parser.add_argument("--cache", default=None, help="cache folder of the EMT data (default ~/.cache/symbreak)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "tensor_learning_curve.json"))
     parser.add_argument("--figure", default=str(ROOT / "docs" / "figures" / "tensor_learning_curve.png"))
@@ -54,7 +55,7 @@ def main() -> None:
           f"(median finite-difference error {np.median(data.errors):.1e} GPa)")
     validation = data.subset(range(len(data) - args.validation, len(data)))
     descriptors = np.stack([cell_descriptor(atoms) for atoms in data.structures])
-    model_settings = TensorSettings(epochs=args.epochs, lr=1e-2, cutoff=4.0,
+    model_settings = TensorSettings(epochs=args.epochs, lr=args.lr, cutoff=4.0,
                                     irreps_hidden="8x0e+4x1o+4x2e+2x3o+2x4e")
 
     rows = []

@@ -177,17 +177,13 @@ def fit_tensor_models(train: TensorDataset, settings: TensorSettings = TensorSet
     if relaxed:
         return task, fit_models(task, settings.train_settings(), baseline=baseline, progress=progress)
 
-    class _EquivariantOnly:  # fit_models always trains the relaxed model first; skip it
-        batches = task.batches
-        loss, evaluate = task.loss, task.evaluate
+    from ..train import train as run_training
 
-        @staticmethod
-        def build_model(_relaxed: bool) -> TensorNetwork:
-            return task.build_model(False)
-
-    fitted = fit_models(_EquivariantOnly(), settings.train_settings(), baseline=False, progress=progress)
-    fitted["relaxed"].label = "equivariant"
-    return task, {"equivariant": fitted["relaxed"]}
+    model, train_settings = task.build_model(False), settings.train_settings()
+    result = run_training(model, list(task.batches), task.loss, train_settings, description="equivariant",
+                          progress=progress)
+    return task, {"equivariant": FittedModel("equivariant", model, result, task.evaluate(model), [], train_settings,
+                                             len(task.batches))}
 
 
 # ----------------------------------------------------------------------------- Neumann

@@ -79,6 +79,6 @@ def test_standard_frame_of_a_primitive_cell(tmp_path):
     result = runner.invoke(app, ["tensor", "--kind", "elastic", "--structure", str(tmp_path / "Cu.cif"),
                                  "--values", str(tmp_path / "C.npy"), "--standard-frame"])
     assert result.exit_code == 0, result.output
-    assert "values rotated into it by the group's frame" in result.output
+    assert "values rotated into it from the structure's frame by the group's frame" in result.output
     assert "(C11, C12, C44)" in result.output
     assert "C11 = 170, C12 = 120, C44 = 75" in result.output

@@ -23,10 +23,10 @@ from symbreak.tensors import (
 # Published numbers of independent components, by Hermann–Mauguin symbol:
 # (dielectric / any symmetric polar rank 2, piezoelectric d_ijk = d_ikj, elastic c_ijkl,
 #  optical activity g_ij (symmetric axial rank 2)).
-# Nye (1985) Table 3 (p. 24, rank 2), Table 8 (pp. 123-124, piezoelectric), Table 9 (pp. 140-141,
-# elastic), ch. XIV §4 (optical activity: non-zero only in 1, 2, m, 222, mm2, 4, -4, 422, -42m,
-# 3, 32, 6, 622, 23, 432); cross-checked where found against Int. Tables D §1.1.4.8.6 (rank 3:
-# -6 → 2, -6m2 → 1, 6/m and 6/mmm → 0) and the IUCr 'Ten' examples (elastic in 4 → 7).
+# Nye (1985): rank 2 ch. I, piezoelectric ch. VII, elastic ch. VIII, optical activity ch. XIV
+# (non-zero only in 1, 2, m, 222, mm2, 4, -4, 422, -42m, 3, 32, 6, 622, 23, 432). Where the
+# search tools reached the sources, they agree: the IUCr 'Ten' examples (elastic in 4 → 7) and
+# Int. Tables D §1.1.4 for general tensors (test_general_tensors_match_international_tables).
 PUBLISHED = {
     "1": (6, 18, 21, 6), "-1": (6, 0, 21, 0),
     "2": (4, 8, 13, 4), "m": (4, 10, 13, 2), "2/m": (4, 0, 13, 0),
@@ -58,6 +58,21 @@ def _counts_from_characters(group: PointGroup) -> tuple[int, int, int, int]:
     elastic = (sym**2 + sym_g2) / 2
     counts = (sym, chi * sym, elastic, np.linalg.det(g) * sym)
     return tuple(int(round(c.mean())) for c in counts)
+
+
+@pytest.mark.parametrize("formula, hm, count", [("ijk", "-6", 2), ("ijk", "-6m2", 1), ("ijk", "6/m", 0)])
+def test_general_tensors_match_international_tables(formula, hm, count):
+    """Rank-3 tensors without index symmetry, Int. Tables D (2006) §1.1.4.8.6: -6 → 2, -6m2 → 1,
+    6/m → 0 independent components."""
+    assert allowed_form(formula, hm).num_independent == count
+
+
+@pytest.mark.slow  # e3nn builds the 81-dimensional reduction in ~1.5 s
+@pytest.mark.parametrize("hm, count", [("2", 41), ("3", 27), ("-3", 27)])
+def test_general_rank4_tensors_match_international_tables(hm, count):
+    """Rank-4 tensors without index symmetry, Int. Tables D (2013) §1.1.4.9: a twofold axis → 41,
+    groups 3 and -3 → 27 independent components (of 81)."""
+    assert allowed_form("ijkl", hm).num_independent == count
 
 
 def test_published_table_covers_the_32_groups():
@@ -322,3 +337,33 @@ def test_emt_copper_in_a_rotated_cell_gives_the_textbook_constants_in_the_standa
     assert standard.allowed.independent == ["C11", "C12", "C44"]
     for name, value in reference.items():
         assert standard.constants[name] == pytest.approx(value, abs=0.05)  # GPa; FD error ~0.01
+
+
+def test_breaking_of_a_tetragonal_tensor_is_eg_of_oh_with_residual_d4h():
+    """A tetragonal elastic (or dielectric) tensor seen from m-3m: the removed part is pure Eg,
+    and the tensor itself keeps D4h with its fourfold axis along z (Landau: Eg of Oh → D4h)."""
+    tetragonal = allowed_form("elastic", "4/mmm").tensor(
+        {"C11": 170, "C12": 120, "C13": 118, "C33": 175, "C44": 74, "C66": 75}, form="voigt")
+    result = neumann_projection("elastic", tetragonal, "m-3m")
+    assert list(result.breaking) == ["Eg"] and result.breaking["Eg"] == pytest.approx(1.0)
+    residual = result.residual_group(1e-6)
+    assert residual.name == "D4h"
+    np.testing.assert_allclose(np.abs(residual.principal_axis), [0, 0, 1], atol=1e-9)
+    uniaxial = neumann_projection("dielectric", np.diag([2.0, 2.0, 3.0]), "m-3m")
+    assert list(uniaxial.breaking) == ["Eg"] and uniaxial.residual_group(1e-6).name == "D4h"
+    # an already cubic tensor: nothing removed, the whole group kept
+    cubic = neumann_projection("elastic", result.tensor, "m-3m")
+    assert cubic.breaking == {} and cubic.residual_group().name == "Oh"
+
+
+def test_published_lithium_niobate_d_matrix_obeys_3m_with_the_mirror_normal_to_x():
+    """LiNbO3 (3m) d_iJ in pC/N as tabulated with the mirror ⊥ x1 (Boston Piezo-Optics data,
+    as quoted in github.com/Brad-Hesson/piezo_rotations, lib/lithium_niobate.py): invariant
+    under 3m in that setting, not in symbreak's standard one (σv = xz plane)."""
+    d15, d22, d31, d33 = 69.2, 20.8, -0.85, 6.0
+    d = np.array([[0, 0, 0, 0, d15, -2 * d22], [-d22, d22, 0, d15, 0, 0], [d31, d31, d33, 0, 0, 0]])
+    quarter_turn = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    mirror_normal_to_x = PointGroup("C3v", frame=quarter_turn)
+    assert mirror_normal_to_x.contains(np.diag([-1.0, 1.0, 1.0]))
+    assert neumann_projection("piezoelectric", d, mirror_normal_to_x).relative_violation < 1e-14
+    assert neumann_projection("piezoelectric", d, "3m").relative_violation > 0.1

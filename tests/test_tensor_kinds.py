@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
 from symbreak.symmetry import wigner_matrices
@@ -129,3 +131,22 @@ def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(
+    name=st.sampled_from(["dielectric", "piezoelectric", "elastic", "ijk=jik", "ijkl=jikl=ijlk"]),
+    convention=st.sampled_from(["stress", "strain", "stiffness", "compliance"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_voigt_round_trip_and_rotation_commute_with_irreps(name, convention, seed):
+    """Voigt ↔ Cartesian are inverse on tensors with the index symmetry, in every convention,
+    and the irreps coordinates rotate with D(R): Q(R·T) = D(R) Q T."""
+    kind = tensor_kind(name)
+    rng = np.random.default_rng(seed)
+    t = kind.to_cartesian(rng.normal(size=kind.dim))
+    np.testing.assert_allclose(kind.from_voigt(kind.to_voigt(t, convention), convention), t, atol=1e-13)
+    r = _rotations(2, seed % 1000)[seed % 2]
+    moved = (kind.cartesian_representation(r) @ t.reshape(-1)).reshape(kind.shape)
+    np.testing.assert_allclose(kind.from_cartesian(moved), kind.irreps_representation(r) @ kind.from_cartesian(t),
+                               atol=1e-12)

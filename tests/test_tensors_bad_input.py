@@ -80,6 +80,8 @@ CLI_CASES = [
     (["--kind", "elastic", "--group", "m-3m", "--out", "{root}/keep.json"], "is a file"),
     (["--kind", "elastic", "--group", "m-3m", "--values", "{root}/asymmetric.txt", "--convention", "x"],
      "unknown Voigt convention"),
+    (["--kind", "elastic", "--group", "m-3m", "--residual-tol", "0"], "--residual-tol must be in (0, 1)"),
+    (["--kind", "dielectric", "--group", "m-3m", "--axial"], "is polar; axial=True applies to formulas only"),
 ]
 
 

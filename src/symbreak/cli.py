@@ -466,6 +466,8 @@ def tensor(
                                      "relative to its norm."),
     standard_frame: bool = typer.Option(False, help="Rotate --values by the group's frame into its standard "
                                         "orientation (cube axes along x, y, z; principal axis z) and report there."),
+    residual_tol: float = typer.Option(1e-3, help="Symmetry of --values: operations that change it by at most "
+                                       "this fraction of its norm."),
     list_kinds: bool = typer.Option(False, "--list-kinds", help="List the named tensor kinds and exit."),
     json_path: Optional[Path] = JSON_PATH,
     out: Optional[Path] = typer.Option(None, help="Write the Voigt-pattern figure and report.json into this folder."),
@@ -488,6 +490,8 @@ def tensor(
             _check_writable(option, path)
     if (group is None) == (structure is None):
         raise ValueError("give exactly one of a group (--group) and a structure (--structure)")
+    if not 0 < residual_tol < 1:
+        raise ValueError(f"--residual-tol must be in (0, 1), got {residual_tol}")
     parsed = tensor_kind(kind, axial=axial)
     atoms = None
     if structure is not None:
@@ -504,7 +508,8 @@ def tensor(
     result = tensor_report(parsed, group=group, structure=atoms, values=tensor_values, convention=convention,
                            symprec=symprec, tol=tol, index_rtol=index_rtol,
                            source=None if structure is None else str(structure),
-                           values_path=None if values is None else str(values), standard_frame=standard_frame)
+                           values_path=None if values is None else str(values), standard_frame=standard_frame,
+                           residual_tol=residual_tol)
     # wide matrices stay on one line (no wrapping at 80 columns), numpy brackets are not markup
     console.print(result.summary(), highlight=False, soft_wrap=True, markup=False)
     written = [result.write_json(json_path)] if json_path is not None else []

@@ -9,6 +9,7 @@ from .forms import ENTRY_CLASSES, AllowedForm, allowed_form, invariant_projector
 from .groups import as_point_group, hermann_mauguin
 from .kinds import VOIGT_CONVENTIONS, VOIGT_PAIRS, TensorKind, tensor_kind, tensor_kinds
 from .projection import NeumannProjection, neumann_projection, read_tensor
+from .report import TensorResult, load_tensor, tensor_report
 
 __all__ = [
     "TensorKind",
@@ -25,4 +26,7 @@ __all__ = [
     "read_tensor",
     "as_point_group",
     "hermann_mauguin",
+    "TensorResult",
+    "tensor_report",
+    "load_tensor",
 ]

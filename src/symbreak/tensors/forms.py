@@ -40,10 +40,22 @@ _RATIONAL = 1e-9  # a coefficient within this of a fraction with small denominat
 
 
 def invariant_projector(kind: TensorKind, group: PointGroup) -> np.ndarray:
-    """:math:`P = \\frac{1}{|G|}\\sum_g Q C(g) Q^\\top`, float64 ``(dim, dim)``, symmetric and idempotent."""
-    q = kind.change_of_basis().reshape(kind.dim, -1)
-    c = kind.cartesian_representation(group.matrices).mean(axis=0)
-    p = q @ c @ q.T
+    """:math:`P = \\frac{1}{|G|}\\sum_g Q C(g) Q^\\top`, float64 ``(dim, dim)``, symmetric and idempotent.
+
+    Each :math:`C(g) Q_b^\\top` is computed by rotating every index of the basis tensor
+    :math:`Q_b` (``rank`` small contractions), never forming the ``3**rank``-square matrix C(g).
+    """
+    q = kind.change_of_basis()
+    flat = q.reshape(kind.dim, -1)
+    p = np.zeros((kind.dim, kind.dim))
+    for g in group.matrices:
+        moved = q
+        for axis in range(1, q.ndim):  # g acting on index `axis` of every basis tensor
+            moved = np.moveaxis(np.tensordot(g, moved, axes=([1], [axis])), 0, axis)
+        if kind.axial:
+            moved = moved * np.linalg.det(g)
+        p += flat @ moved.reshape(kind.dim, -1).T
+    p /= len(group.matrices)
     return (p + p.T) / 2  # exact in exact arithmetic (g⁻¹ ∈ G, C orthogonal); removes rounding
 
 
@@ -372,14 +384,17 @@ def _compute_form(kind: TensorKind, group: PointGroup) -> dict[str, Any]:
     # basis ordered like the constants: the tensors with one constant 1 and the others 0, orthonormalised
     if n:
         unit_coords = u @ np.linalg.inv(on_subspace[pivots])  # irreps coordinates, one column per constant
-        irreps_basis, _ = np.linalg.qr(unit_coords)
-        irreps_basis = irreps_basis.T * np.sign(np.diag(_)).reshape(-1, 1)
+        orthonormal, triangular = np.linalg.qr(unit_coords)
+        # Gram–Schmidt in the order of the constants, each vector along its constant's direction
+        irreps_basis = orthonormal.T * np.sign(np.diag(triangular)).reshape(-1, 1)
     else:
         irreps_basis = np.zeros((0, kind.dim))
     basis = (irreps_basis @ q).reshape(n, *kind.shape)
 
+    # D(g) acts on each irreps copy separately, so P is block diagonal and each block's trace
+    # counts the invariants that copy contributes
     counts: dict[str, int] = {}
-    for (mul, ir), sl in zip(kind.irreps, kind.irreps.slices()):
+    for (_, ir), sl in zip(kind.irreps, kind.irreps.slices()):
         k = int(round(float(np.trace(p[sl, sl]))))
         if k:
             counts[str(ir)] = counts.get(str(ir), 0) + k

@@ -50,6 +50,12 @@ class NeumannProjection:
     rotation : (3, 3) float64
         The rotation applied to the input before projecting: the group's frame with
         ``standard_frame=True`` (for a group not already in standard orientation), else the identity.
+    breaking : dict of str to float
+        How the removed part splits over the non-trivial real irreps of the group: the share of
+        its squared (Cartesian) norm in each, largest first, summing to 1 (empty when nothing was
+        removed). E.g. ``{"Eg": 1.0}`` for a cubic elastic tensor strained along z.
+    irreps_input : (dim,) float64
+        The input (rotated, with ``standard_frame``) in the kind's irreps coordinates.
     """
 
     tensor: np.ndarray
@@ -62,10 +68,20 @@ class NeumannProjection:
     allowed: AllowedForm
     constants: dict[str, float]
     rotation: np.ndarray
+    breaking: dict[str, float]
+    irreps_input: np.ndarray
 
     @property
     def kind(self) -> TensorKind:
         return self.allowed.kind
+
+    def residual_group(self, tol: float = 1e-3):
+        """The subgroup of the group under which the *input* tensor is invariant: the g with
+        :math:`\\|D(g)x - x\\| \\le \\mathrm{tol}\\,\\|x\\|` (:func:`~symbreak.symmetry.stabilizer`),
+        named and oriented; e.g. D4h for a cubic elastic tensor strained along z."""
+        from ..symmetry import stabilizer
+
+        return stabilizer(self.irreps_input, self.kind.irreps, self.allowed.group, tol=tol)
 
 
 def read_tensor(kind: TensorKind, tensor: Any, form: str = "auto", convention: str | None = None,
@@ -172,6 +188,7 @@ def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, for
     norm = float(np.linalg.norm(given))
     violation = float(np.linalg.norm(removed))
     display = kind.display_form(t_sym).reshape(-1)
+    breaking = _breaking(kind, x - x_sym, allowed.group)
     pivots = [allowed.entry_names.index(n) for n in allowed.independent]
     return NeumannProjection(
         tensor=out,
@@ -184,4 +201,20 @@ def neumann_projection(kind: "str | TensorKind", tensor: Any, group: Any, *, for
         allowed=allowed,
         constants={n: float(display[i]) for n, i in zip(allowed.independent, pivots)},
         rotation=rotation,
+        breaking=breaking,
+        irreps_input=np.asarray(x, dtype=np.float64),
     )
+
+
+def _breaking(kind: TensorKind, removed: np.ndarray, group) -> dict[str, float]:
+    """Shares of ``removed`` (irreps coordinates) in the non-trivial real irreps of ``group``."""
+    from ..symmetry import decompose
+
+    norm2 = float(removed @ removed)
+    # below rounding, the removed part of an already-symmetric tensor has no meaningful split
+    if norm2 <= (1e-12 * max(1.0, float(np.abs(removed).max(initial=0.0)))) ** 2 or norm2 == 0.0:
+        return {}
+    fractions = decompose(removed, kind.irreps, group).fractions
+    trivial = group.real_irrep_labels[0]
+    shares = {k: v for k, v in fractions.items() if k != trivial and v > 1e-9}
+    return dict(sorted(shares.items(), key=lambda kv: -kv[1]))

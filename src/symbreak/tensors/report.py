@@ -75,6 +75,8 @@ class TensorResult(Result):
     source : str or None
         The structure file the group was found from.
     values_path : str or None
+    residual_tol : float
+        Relative tolerance of the residual symmetry of the values (:meth:`NeumannProjection.residual_group`).
     detected : PointGroup or None
         The group as given or found, in the structure's frame (``form.group`` is its standard
         orientation when the tensors were rotated there).
@@ -89,6 +91,7 @@ class TensorResult(Result):
     values_path: str | None = None
     detected: PointGroup | None = None
     standard_frame: bool = False
+    residual_tol: float = 1e-3
 
     @property
     def group(self) -> PointGroup:
@@ -121,6 +124,9 @@ class TensorResult(Result):
                 "cartesian_violation": p.cartesian_violation,
                 "constants": p.constants,
                 "rotation": p.rotation,
+                "breaking_irreps": p.breaking,
+                "residual_group": p.residual_group(self.residual_tol).name,
+                "residual_tol": self.residual_tol,
             }
         return out
 
@@ -133,7 +139,9 @@ class TensorResult(Result):
             lines.append(f"{self.source}: point group {self.form.group_label}{deviation}; tensors in {where}")
             if rotated:
                 with np.printoptions(precision=4, suppress=True):
-                    lines.append(f"values rotated into it by the group's frame F = {np.round(group.frame, 4).tolist()}")
+                    what = "values rotated" if self.projection is not None else "rotated"
+                    lines.append(f"{what} into it from the structure's frame by the group's frame "
+                                 f"F = {np.round(group.frame, 4).tolist()}")
             elif not group.is_standard:
                 with np.printoptions(precision=4, suppress=True):
                     lines.append(f"the group's axes are rotated from x, y, z: principal axis {group.principal_axis}, "
@@ -148,6 +156,13 @@ class TensorResult(Result):
                 f"(relative {p.relative_violation:.2e}; Cartesian norm of the removed part "
                 f"{format_number(p.cartesian_violation)})"
             )
+            g = self.form.group
+            if p.breaking:
+                shares = ", ".join(f"{label} {share:.1%}" for label, share in p.breaking.items())
+                lines.append(f"removed part by irreps of {g.name}: {shares}")
+            residual = p.residual_group(self.residual_tol)
+            lines.append(f"symmetry of the given tensor within {g.name} (changes <= {self.residual_tol:g} of its "
+                         f"norm): {residual.name}" + (" (all of it)" if residual.order == g.order else ""))
             lines.append("constants: " + ", ".join(f"{k} = {v:.6g}" for k, v in p.constants.items()))
             lines.append("symmetrised tensor:")
             with np.printoptions(precision=6, suppress=True, linewidth=110):
@@ -166,7 +181,8 @@ class TensorResult(Result):
 def tensor_report(kind: str | TensorKind, group: Any = None, structure: Any = None,
                   values: Any = None, convention: str | None = None, symprec: float = 1e-3, tol: float = 0.1,
                   index_rtol: float = 1e-2, source: str | None = None,
-                  values_path: str | None = None, standard_frame: bool = False) -> TensorResult:
+                  values_path: str | None = None, standard_frame: bool = False,
+                  residual_tol: float = 1e-3) -> TensorResult:
     """Everything ``symbreak tensor`` prints: the allowed form, and the projection of ``values``.
 
     Exactly one of ``group`` (a PointGroup or name) and ``structure`` (an ase.Atoms) is given.
@@ -183,4 +199,4 @@ def tensor_report(kind: str | TensorKind, group: Any = None, structure: Any = No
         projection = neumann_projection(kind, values, resolved, convention=convention, index_rtol=index_rtol,
                                         standard_frame=standard_frame)
     return TensorResult(form=form, projection=projection, source=source, values_path=values_path,
-                        detected=resolved, standard_frame=standard_frame)
+                        detected=resolved, standard_frame=standard_frame, residual_tol=residual_tol)

@@ -234,5 +234,8 @@ def test_prestrain_names_eg_of_oh_with_residual_d4h(tmp_path):
     assert result.breaking["breaking_irreps"] == ["Eg"]
     assert result.breaking["residual_group"] == "D4h"
     assert abs(abs(result.breaking["residual_principal_axis"][2]) - 1) < 1e-6
+    # the same name for the data themselves, by another route (the targets' Neumann projection)
+    assert result.data_breaking["residual_groups"] == ["D4h"]
+    assert result.data_breaking["decomposition"]["Eg"] > 0.999
     report = result.to_dict()
     assert report["schema"] == "symbreak.tensor_prestrain" and "sentence" in report["breaking"]

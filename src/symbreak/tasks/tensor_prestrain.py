@@ -70,6 +70,20 @@ def broken_part(tensors: np.ndarray, group, kind: str = "elastic") -> np.ndarray
     return np.stack([neumann_projection(kind, tensor, group).removed for tensor in tensors])
 
 
+def _data_breaking(tensors: np.ndarray, group) -> dict[str, Any]:
+    """Irreps of ``group`` in the targets' removed parts (weighted by their squared norms) and the
+    targets' residual groups, from :func:`~symbreak.tensors.neumann_projection`."""
+    from ..tensors import neumann_projection
+
+    projections = [neumann_projection("elastic", tensor, group) for tensor in tensors]
+    weights = np.array([p.cartesian_violation**2 for p in projections])
+    shares: dict[str, float] = {}
+    for weight, projection in zip(weights, projections):
+        for label, share in projection.breaking.items():
+            shares[label] = shares.get(label, 0.0) + weight * share / max(weights.sum(), 1e-300)
+    return {"decomposition": shares, "residual_groups": sorted({p.residual_group().name for p in projections})}
+
+
 @dataclasses.dataclass
 class PrestrainResult(Result):
     """Result of :func:`run_prestrain`.
@@ -85,6 +99,10 @@ class PrestrainResult(Result):
         ``broken_rms``).
     breaking : dict
         :meth:`~symbreak.analysis.BreakingAnalysis.to_dict` of the relaxed θ in Oh.
+    data_breaking : dict
+        What the targets themselves break, by another route (:func:`~symbreak.tensors.neumann_projection`
+        on every target): ``decomposition`` (share of the non-cubic parts' squared norm in each
+        irrep of Oh) and ``residual_groups`` (the targets' stabilisers in Oh).
     seconds, data_seconds : float
     """
 
@@ -98,6 +116,7 @@ class PrestrainResult(Result):
     breaking: dict[str, Any]
     seconds: float
     data_seconds: float
+    data_breaking: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
@@ -112,6 +131,7 @@ class PrestrainResult(Result):
             "errors": self.errors,
             **{label: fitted.to_dict() for label, fitted in self.models.items()},
             "breaking": self.breaking,
+            "data_breaking": self.data_breaking,
             "broken_part_tolerance": BROKEN_PART_TOLERANCE,
             "verdict": self.verdict,
             "seconds": self.seconds,
@@ -130,6 +150,12 @@ class PrestrainResult(Result):
         # non-cubic part unexplained however long it trains (Curie), so "train longer" would mislead
         relaxed = {"relaxed": self.models["relaxed"]}
         notes = convergence_notes(relaxed, {"relaxed": self.errors["relaxed"]["unexplained"] <= BROKEN_PART_TOLERANCE})
+        data = self.data_breaking
+        if data:
+            shares = ", ".join(f"{k} {v:.0%}" for k, v in sorted(data["decomposition"].items(), key=lambda kv: -kv[1])
+                               if v >= 0.01)
+            lines.append(f"the targets themselves (their non-cubic part, by neumann_projection): {shares} of Oh; "
+                         f"residual group {', '.join(data['residual_groups'])}")
         return "\n".join([*lines, self.verdict, *notes, self.breaking["sentence"]])
 
     def figures(self, out_dir: str | Path) -> list[Path]:
@@ -166,4 +192,4 @@ def run_prestrain(settings: PrestrainSettings = PrestrainSettings(), cache_dir: 
                                  subject="the learned symmetry breaking (θ of all layers)")
     breaking = {**analysis.to_dict(), "residual_principal_axis": analysis.residual.principal_axis.tolist()}
     return PrestrainResult(settings, models, broken_rms, voigt_rmse(data.tensors, 0 * data.tensors), errors,
-                           breaking, time.perf_counter() - started, data.seconds)
+                           breaking, time.perf_counter() - started, data.seconds, _data_breaking(data.tensors, cubic))

@@ -239,3 +239,18 @@ def test_prestrain_names_eg_of_oh_with_residual_d4h(tmp_path):
     assert result.data_breaking["decomposition"]["Eg"] > 0.999
     report = result.to_dict()
     assert report["schema"] == "symbreak.tensor_prestrain" and "sentence" in report["breaking"]
+
+
+@pytest.mark.slow
+def test_tensor_fit_end_to_end_keeps_neumann_on_held_out_structures(tmp_path):
+    from symbreak.tasks.tensor_fit import TensorFitSettings, run_tensor_fit
+
+    data = elastic_dataset(ElasticDataSettings(count=16, seed=3), tmp_path)
+    settings = TensorFitSettings(validation_fraction=0.25, relaxed=True,
+                                 model=TensorSettings(epochs=40, irreps_hidden="4x0e+2x1o+2x2e+1x3o+1x4e"))
+    result = run_tensor_fit(data, settings)
+    report = result.to_dict()
+    assert report["schema"] == "symbreak.tensor_fit" and set(result.models) == {"relaxed", "equivariant"}
+    assert result.neumann["equivariant"]["max_violation"] < 1e-10
+    # trained: better than the training mean on held-out structures
+    assert result.models["equivariant"].metrics["validation_rmse"] < result.mean_baseline_rmse

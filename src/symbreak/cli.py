@@ -391,6 +391,70 @@ def decompose(
         console.print(result.sentence, highlight=False)
 
 
+@app.command("tensor-fit")
+@user_errors
+def tensor_fit(
+    data: Optional[Path] = typer.Option(None, help="Structures with tensors: an ASE database (.db) or extxyz."),
+    key: Optional[str] = typer.Option(None, help="Key of the tensor in each structure's info (with --data)."),
+    kind: str = typer.Option("elastic", help="Tensor kind (elastic, dielectric, piezoelectric, ...)."),
+    emt: Optional[int] = typer.Option(None, help="Instead of --data: this many random cells with EMT elastic tensors."),
+    validation: float = typer.Option(0.2, help="Share of the structures held out."),
+    relaxed: bool = typer.Option(False, help="Also train the relaxed network."),
+    epochs: Optional[int] = typer.Option(None, help="Training epochs (default 300)."),
+    cutoff: Optional[float] = typer.Option(None, help="Neighbour cutoff in Å (default 4.5)."),
+    seed: Optional[int] = SEED,
+    json_path: Optional[Path] = JSON_PATH,
+    out: Optional[Path] = OUT,
+    threads: int = THREADS,
+    quiet: bool = QUIET,
+) -> None:
+    """Learn a tensor property from structures; predictions obey each structure's point group exactly."""
+    from .tasks.tensor_data import ElasticDataSettings, elastic_dataset, read_tensor_data
+    from .tasks.tensor_fit import TensorFitSettings, run_tensor_fit
+    from .tasks.tensor_learning import TensorSettings
+
+    if (data is None) == (emt is None):
+        raise ValueError("give either --data FILE --key KEY or --emt N")
+    if data is not None and key is None:
+        raise ValueError("--data needs --key (the info key holding the tensor)")
+    from .tensors import tensor_kind
+
+    if emt is not None and tensor_kind(kind).name != "elastic":
+        raise ValueError(f"--emt makes elastic tensors; got --kind {kind}")
+    _prepare(threads, False, None, json_path, out)
+    dataset = (read_tensor_data(data, key, kind) if data is not None
+               else elastic_dataset(ElasticDataSettings(count=emt, seed=seed or 0), progress=not quiet))
+    model = TensorSettings(**_given(epochs=epochs, cutoff=cutoff, seed=seed))
+    result = run_tensor_fit(dataset, TensorFitSettings(validation_fraction=validation, relaxed=relaxed, model=model),
+                            progress=not quiet)
+    _show(result, json_path, out)
+
+
+@app.command("tensor-prestrain")
+@user_errors
+def tensor_prestrain(
+    count: int = typer.Option(30, help="Number of cubic structures (fcc metals, L1_2 alloys)."),
+    strain: float = typer.Option(0.02, help="Hidden uniaxial strain ε_zz under which the tensors are computed."),
+    epochs: Optional[int] = typer.Option(None, help="Training epochs (default 600)."),
+    seed: Optional[int] = SEED,
+    json_path: Optional[Path] = JSON_PATH,
+    out: Optional[Path] = OUT,
+    threads: int = THREADS,
+    quiet: bool = QUIET,
+) -> None:
+    """Cubic structures, tensors under a hidden strain: the relaxed network names it (Eg of Oh, D4h)."""
+    import dataclasses
+
+    from .tasks.tensor_prestrain import PrestrainSettings, run_prestrain
+
+    _prepare(threads, False, None, json_path, out)
+    default = PrestrainSettings()
+    model = dataclasses.replace(default.model, **_given(epochs=epochs, seed=seed))
+    result = run_prestrain(PrestrainSettings(count=count, strain=strain, seed=seed or 0, model=model),
+                           progress=not quiet)
+    _show(result, json_path, out)
+
+
 @app.command()
 @user_errors
 def modes(

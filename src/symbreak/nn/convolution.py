@@ -93,6 +93,14 @@ class RelaxedConvolution(torch.nn.Module):
     symmetry_breaking : bool
         With ``symmetry``: θ may also break G, :math:`\theta = P_{A_1}\varphi +
         (1-P_{A_1})\delta`, with δ zero at start and penalised like a relaxed θ.
+    edge_chunk_size : int, optional
+        Process the edges in chunks of this many, each under activation checkpointing
+        (``torch.utils.checkpoint``, non-reentrant): the per-edge intermediates of one
+        chunk (gathered features, radial weights, filter, messages) live at a time and
+        are recomputed in the backward pass. Peak memory then grows with the chunk, not
+        with the graph, for about one extra forward pass of compute. ``None`` (default)
+        processes all edges at once. Same result to round-off; higher derivatives
+        (forces from energies) work.
 
     Notes
     -----
@@ -117,8 +125,14 @@ class RelaxedConvolution(torch.nn.Module):
         self_connection: bool = True,
         symmetry=None,
         symmetry_breaking: bool = False,
+        edge_chunk_size: int | None = None,
     ) -> None:
         super().__init__()
+        if edge_chunk_size is not None and not (
+            isinstance(edge_chunk_size, int) and not isinstance(edge_chunk_size, bool) and edge_chunk_size >= 1
+        ):
+            raise ValueError(f"edge_chunk_size must be an integer >= 1 or None, got {edge_chunk_size!r}")
+        self.edge_chunk_size = edge_chunk_size
         self.irreps_in = as_irreps(irreps_in, "irreps_in")
         self.irreps_out = as_irreps(irreps_out, "irreps_out")
         self.edge_encoding = EdgeEncoding(irreps_sh, cutoff, num_basis)
@@ -287,11 +301,21 @@ class RelaxedConvolution(torch.nn.Module):
                 f"got {tuple(node_attrs.shape)}"
             )
 
-        source, target = edge_index[0], edge_index[1]
-        edge_weights = self.radial(edge_embedding)  # (E, weight_numel)
         features = self.linear_in(node_features)
-        messages = self.tp(features[source], self.filter_from_sh(edge_sh), edge_weights)
-        summed = messages.new_zeros(node_features.shape[0], messages.shape[1]).index_add_(0, target, messages)
+        chunk = self.edge_chunk_size
+        if chunk is None or num_edges <= chunk:
+            summed = self._summed_messages(features, edge_index, edge_sh, edge_embedding)
+        else:
+            from torch.utils.checkpoint import checkpoint
+
+            summed = None
+            for start in range(0, num_edges, chunk):
+                part = slice(start, start + chunk)
+                partial = checkpoint(
+                    self._summed_messages, features, edge_index[:, part], edge_sh[part], edge_embedding[part],
+                    use_reentrant=False,
+                )
+                summed = partial if summed is None else summed + partial
         out = self.linear_out(summed * self._norm)
         if self.self_connection is not None:
             if node_attrs is None:
@@ -299,6 +323,15 @@ class RelaxedConvolution(torch.nn.Module):
             else:
                 out = out + self.self_connection(node_features, node_attrs)
         return out
+
+    def _summed_messages(
+        self, features: torch.Tensor, edge_index: torch.Tensor, edge_sh: torch.Tensor, edge_embedding: torch.Tensor
+    ) -> torch.Tensor:
+        r""":math:`\sum_{j} \big(f_j \otimes_{w(|r_{ij}|)} F(\hat r_{ij})\big)` at every target i, before normalisation."""
+        source, target = edge_index[0], edge_index[1]
+        edge_weights = self.radial(edge_embedding)  # (E, weight_numel)
+        messages = self.tp(features[source], self.filter_from_sh(edge_sh), edge_weights)
+        return messages.new_zeros(features.shape[0], messages.shape[1]).index_add_(0, target, messages)
 
     def extra_repr(self) -> str:
         relaxed = self.relaxed_weights.irreps if self.relaxed else None

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import re
 import statistics
@@ -43,7 +42,8 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_relaxed_conv import (  # noqa: E402  (a sibling script, not a package)
+from _memory import peak_of, run_isolated  # noqa: E402  (sibling modules, not a package)
+from bench_relaxed_conv import (  # noqa: E402
     DEGREE,
     IRREPS,
     build_layers,
@@ -61,25 +61,6 @@ def nodes_for(edges: int) -> int:
     return max(32, round(edges / DEGREE))
 
 
-def _status_bytes(field: str) -> int:
-    """A memory figure of this process from ``/proc/self/status`` (reported in kB)."""
-    with open("/proc/self/status") as file:
-        for line in file:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"/proc/self/status has no {field}")
-
-
-def _reset_peak_rss() -> None:
-    """Reset the kernel's high-water mark of the resident set (Linux >= 4.0: ``clear_refs`` 5).
-
-    Without it the peak of one forward + backward could hide below the peak of building
-    the graph and the layer, which ``ru_maxrss`` would report instead.
-    """
-    with open("/proc/self/clear_refs", "w") as file:
-        file.write("5")
-
-
 def _peak_memory_child(num_nodes: int, variant: str, dtype_name: str, threads: int, queue) -> None:
     """In a fresh process: peak RSS rise during one forward + backward of ``variant``."""
     torch.set_num_threads(threads)
@@ -87,35 +68,18 @@ def _peak_memory_child(num_nodes: int, variant: str, dtype_name: str, threads: i
     layer = build_layers(2, dtype)[variant]
     edge_index, edge_vec = random_graph(num_nodes, dtype)
     features = torch.randn(num_nodes, layer.irreps_in.dim, dtype=dtype, requires_grad=True)
-    step = forward_backward(lambda: layer(features, edge_index, edge_vec), [features, *layer.parameters()])
     # The first call is measured: after it, freed small blocks stay in the C allocator's
     # free lists and a second call would reuse them without raising the resident set.
-    _reset_peak_rss()
-    before = _status_bytes("VmRSS")
-    step()
-    queue.put(_status_bytes("VmHWM") - before)
+    queue.put(peak_of(forward_backward(lambda: layer(features, edge_index, edge_vec),
+                                       [features, *layer.parameters()])))
 
 
 def peak_memory(num_nodes: int, variant: str, dtype_name: str, threads: int) -> int:
     """Bytes that one forward + backward adds at its peak, measured in a spawned process."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_peak_memory_child, args=(num_nodes, variant, dtype_name, threads, queue))
-    # A fixed mmap threshold stops glibc from raising it after large frees (its default), so
-    # blocks above 64 KiB come from and go back to the kernel and show in the resident set.
-    saved = os.environ.get("MALLOC_MMAP_THRESHOLD_")
-    os.environ["MALLOC_MMAP_THRESHOLD_"] = "65536"
-    try:
-        process.start()
-    finally:
-        if saved is None:
-            del os.environ["MALLOC_MMAP_THRESHOLD_"]
-        else:
-            os.environ["MALLOC_MMAP_THRESHOLD_"] = saved
-    process.join()
-    if process.exitcode != 0:
-        raise RuntimeError(f"memory measurement of {variant} at {num_nodes} nodes failed (exit {process.exitcode})")
-    return queue.get()
+    exit_code, peak = run_isolated(_peak_memory_child, num_nodes, variant, dtype_name, threads)
+    if exit_code != 0:
+        raise RuntimeError(f"memory measurement of {variant} at {num_nodes} nodes failed (exit {exit_code})")
+    return peak
 
 
 def counted_flops(layer, features, edge_index, edge_vec) -> int:

@@ -22,20 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
-import os
+import sys
 import time
+from pathlib import Path
 
-MMAP_THRESHOLD = "65536"
-
-
-def _status_bytes(field: str) -> int:
-    with open("/proc/self/status") as file:
-        for line in file:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"/proc/self/status has no {field}")
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _memory import peak_of, run_isolated  # noqa: E402  (a sibling module, not a package)
 
 def _measure(num_atoms: int, cutoff: float, chunk: int | None, threads: int, queue) -> None:
     """In a fresh process: build the crystal, graph and network; time and measure one step."""
@@ -70,13 +62,9 @@ def _measure(num_atoms: int, cutoff: float, chunk: int | None, threads: int, que
         energy = net(species, edge_index, edge_vec).sum()
         energy.backward()
 
-    with open("/proc/self/clear_refs", "w") as file:  # reset the high-water mark (Linux >= 4.0)
-        file.write("5")
-    before = _status_bytes("VmRSS")
     start = time.perf_counter()
-    step()
+    peak = peak_of(step)
     first = time.perf_counter() - start
-    peak = _status_bytes("VmHWM") - before
     start = time.perf_counter()
     step()
     second = time.perf_counter() - start
@@ -91,22 +79,10 @@ def _measure(num_atoms: int, cutoff: float, chunk: int | None, threads: int, que
 
 def measure(num_atoms: int, cutoff: float, chunk: int | None, threads: int) -> dict:
     """One measurement in a spawned process, or the reason it failed (e.g. out of memory)."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_measure, args=(num_atoms, cutoff, chunk, threads, queue))
-    saved = os.environ.get("MALLOC_MMAP_THRESHOLD_")
-    os.environ["MALLOC_MMAP_THRESHOLD_"] = MMAP_THRESHOLD
-    try:
-        process.start()
-    finally:
-        if saved is None:
-            del os.environ["MALLOC_MMAP_THRESHOLD_"]
-        else:
-            os.environ["MALLOC_MMAP_THRESHOLD_"] = saved
-    process.join()
-    if process.exitcode != 0:
-        return {"atoms": num_atoms, "chunk": chunk, "failed": f"exit code {process.exitcode} (killed: out of memory?)"}
-    return queue.get()
+    exit_code, row = run_isolated(_measure, num_atoms, cutoff, chunk, threads)
+    if exit_code != 0:
+        return {"atoms": num_atoms, "chunk": chunk, "failed": f"exit code {exit_code} (killed: out of memory?)"}
+    return row
 
 
 def main() -> None:

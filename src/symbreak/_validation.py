@@ -9,7 +9,7 @@ import numpy as np
 if TYPE_CHECKING:  # e3nn (and torch) load only when irreps are read: point-set checks stay light
     from e3nn import o3
 
-__all__ = ["as_irreps", "as_sh_irreps", "as_points"]
+__all__ = ["as_irreps", "as_sh_irreps", "as_points", "as_real_array"]
 
 
 def as_irreps(irreps, name: str) -> o3.Irreps:
@@ -40,16 +40,22 @@ def as_sh_irreps(irreps_sh) -> o3.Irreps:
     return irreps
 
 
-def as_points(points, name: str = "points", min_points: int = 1) -> np.ndarray:
-    """A finite float64 array of shape ``(N, 3)`` with ``N >= min_points``."""
-    raw = points.detach().cpu().numpy() if hasattr(points, "detach") else points
+def as_real_array(value, name: str, what: str = "values") -> np.ndarray:
+    """``value`` (array-like or torch tensor) as a float64 numpy array; ``ValueError`` naming ``name``
+    for complex numbers or anything that is not an array of numbers (shape and finiteness unchecked)."""
+    raw = value.detach().cpu().numpy() if hasattr(value, "detach") else value
     if np.iscomplexobj(raw):
         # numpy would drop the imaginary part with only a warning
-        raise ValueError(f"{name}: coordinates must be real numbers, got complex values")
+        raise ValueError(f"{name}: {what} must be real numbers, got complex values")
     try:
-        array = np.asarray(raw, dtype=np.float64)
+        return np.array(raw, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name}: cannot read as an array of numbers ({error})") from None
+
+
+def as_points(points, name: str = "points", min_points: int = 1) -> np.ndarray:
+    """A finite float64 array of shape ``(N, 3)`` with ``N >= min_points``."""
+    array = as_real_array(points, name, "coordinates")
     if array.ndim != 2 or array.shape[1] != 3:
         raise ValueError(f"{name}: expected an array of shape (N, 3), got shape {array.shape}")
     if array.shape[0] < min_points:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import as_real_array
 from .forms import AllowedForm, allowed_form
 from .kinds import TensorKind, tensor_kind
 
@@ -98,13 +99,7 @@ def read_tensor(kind: TensorKind, tensor: Any, form: str = "auto", convention: s
     ValueError
         For a shape that fits neither form, NaN or inf, or a tensor without the index symmetry.
     """
-    raw = tensor.detach().cpu().numpy() if hasattr(tensor, "detach") else tensor
-    if np.iscomplexobj(raw):
-        raise ValueError(f"{kind.name} tensor: values must be real numbers, got complex values")
-    try:
-        given = np.array(raw, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{kind.name} tensor: cannot read as an array of numbers ({error})") from None
+    given = as_real_array(tensor, f"{kind.name} tensor")
     voigt_shape = kind.voigt_shape
     shapes = f"{kind.shape} (Cartesian)" + (f" or {voigt_shape} (Voigt)" if voigt_shape else "")
     if form == "auto":

@@ -66,7 +66,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "remove_config_comments": True,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "symbreak_docs.GalleryOrder",
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib", FolderScraper()),
     "abort_on_example_error": True,

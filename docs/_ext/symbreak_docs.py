@@ -15,10 +15,10 @@ are not ``click.Command`` instances. ``make docs`` imports this file as a Sphinx
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import os
-import pkgutil
 from pathlib import Path
 
 #: The packages whose ``__all__`` the API reference documents, with a one-line description.
@@ -43,11 +43,17 @@ def is_constant(obj: object) -> bool:
     return not (inspect.isclass(obj) or callable(obj) or inspect.ismodule(obj))
 
 
-def _modules_of(package: str):
-    root = importlib.import_module(package)
-    yield root
-    for info in pkgutil.walk_packages(root.__path__, package + "."):
-        yield importlib.import_module(info.name)
+@functools.lru_cache(maxsize=None)
+def _module_sources(package: str) -> tuple[tuple[list[str], ast.Module], ...]:
+    """(lines, syntax tree) of every module of ``package``, read once."""
+    # Read the files rather than importing them: importing every module would pull in torch,
+    # matplotlib and the tasks for nothing.
+    folder = Path(importlib.import_module(package).__file__).parent
+    out = []
+    for path in sorted(folder.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        out.append((source.splitlines(), ast.parse(source)))
+    return tuple(out)
 
 
 def constant_comment(package: str, name: str) -> str:
@@ -57,13 +63,8 @@ def constant_comment(package: str, name: str) -> str:
     package is searched for a top-level assignment to ``name``. Returns ``""`` when none has
     such a comment.
     """
-    for module in _modules_of(package):
-        path = getattr(module, "__file__", None)
-        if not path or not path.endswith(".py"):
-            continue
-        source = Path(path).read_text(encoding="utf-8")
-        lines = source.splitlines()
-        for node in ast.parse(source).body:
+    for lines, tree in _module_sources(package):
+        for node in tree.body:
             targets = node.targets if isinstance(node, ast.Assign) else (
                 [node.target] if isinstance(node, ast.AnnAssign) else [])
             if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
@@ -211,3 +212,21 @@ class FolderScraper:
             shutil.copyfile(png, image_path)
             images.append(image_path)
         return figure_rst(images, gallery_conf["src_dir"])
+
+
+class GalleryOrder:
+    """Sort key of the gallery's examples: from the first idea to the tools, new ones last."""
+
+    ORDER = ["plot_cube_to_prism.py", "plot_square_to_rectangle.py", "plot_charged_particle.py",
+             "plot_batio3.py", "plot_srtio3_modes.py", "plot_tensor_forms.py",
+             "plot_point_group_layer.py"]
+
+    def __init__(self, src_dir: str) -> None:
+        self.src_dir = src_dir
+
+    def __call__(self, filename: str) -> tuple[int, str]:
+        rank = self.ORDER.index(filename) if filename in self.ORDER else len(self.ORDER)
+        return rank, filename
+
+    def __repr__(self) -> str:
+        return "GalleryOrder()"

@@ -8,8 +8,8 @@ By Curie's principle an O(3)-equivariant network maps the cube (point group
 grows exactly the components of θ the target needs. Reading θ in irreps of :math:`O_h`
 names the order parameter: :math:`E_g`, with residual symmetry :math:`D_{4h}`.
 
-This is ``make demo`` (``symbreak demo``) with the same settings: 300 epochs, about 10 s on
-one core.
+This is ``make demo`` (``symbreak demo``) with the same settings: 300 epochs of each network,
+about 20 s on one core.
 """
 
 # %%

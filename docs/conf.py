@@ -54,6 +54,11 @@ autosummary_imported_members = True
 autodoc_default_options = {"members": True, "show-inheritance": True, "member-order": "bysource"}
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"
+# The summary tables cut a docstring's first line at "eq. 6" otherwise (the module-level tuple
+# is the only hook autosummary offers for abbreviations; it reads it at each call).
+import sphinx.ext.autosummary as _autosummary  # noqa: E402
+
+_autosummary.WELL_KNOWN_ABBREVIATIONS = (*_autosummary.WELL_KNOWN_ABBREVIATIONS, "eq.")
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False

@@ -134,10 +134,10 @@ def cli_help() -> list[tuple[str, str]]:
 
     from symbreak.cli import app
 
-    env = {"COLUMNS": "96", "TERM": "dumb", "NO_COLOR": "1", "_TYPER_FORCE_DISABLE_TERMINAL": "1"}
+    env = {"COLUMNS": "80", "TERM": "dumb", "NO_COLOR": "1", "_TYPER_FORCE_DISABLE_TERMINAL": "1"}
     runner = CliRunner()
     pages = [("symbreak --help", runner.invoke(app, ["--help"], env=env).output)]
-    for name in sorted(get_command(app).commands):
+    for name in get_command(app).commands:  # in the order the app lists them
         result = runner.invoke(app, [name, "--help"], env=env)
         if result.exit_code != 0:
             raise RuntimeError(f"symbreak {name} --help exited {result.exit_code}")

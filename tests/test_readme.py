@@ -25,3 +25,11 @@ def test_readme_quick_start_runs(capsys):
     assert float(loss.group(1)) < 1e-6, printed
     # ... and the breaking it learned is named: Eg of Oh, leaving D4h (the prism's group).
     assert "Eg of Oh" in printed and "residual symmetry D4h" in printed, printed
+
+
+def test_getting_started_shows_the_tested_quick_start():
+    # The site's getting-started page repeats the README's quick start; it must stay the block
+    # that test_readme_quick_start_runs executes.
+    page = README.parent / "docs" / "getting_started.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)
+    assert blocks and all(block in _python_blocks() for block in blocks)

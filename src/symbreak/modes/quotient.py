@@ -211,7 +211,7 @@ class SpaceGroupAction:
     # ------------------------------------------------------------------ bookkeeping
     @property
     def order(self) -> int:
-        """|Q| = (operations per parent cell) × (parent cells per supercell)."""
+        """Order :math:`|Q|` = (operations per parent cell) × (parent cells per supercell)."""
         return len(self.rotations) * len(self.translations)
 
     @property
@@ -273,7 +273,7 @@ class SpaceGroupAction:
     # ------------------------------------------------------------------ group structure
     @cached_property
     def multiplication_table(self) -> np.ndarray:
-        """``table[e1, e2]`` = index of the product ``e1 e2`` (apply e2 first), (|Q|, |Q|)."""
+        """``table[e1, e2]`` = index of the product ``e1 e2`` (apply e2 first), shape :math:`(|Q|, |Q|)`."""
         p, n = len(self.rotations), self.n_cells
         rot = self.rotations
         prod = np.einsum("aij,bjk->abik", rot, rot)  # (p, p, 3, 3)
@@ -300,7 +300,7 @@ class SpaceGroupAction:
 
     @cached_property
     def characters(self) -> np.ndarray:
-        r"""Complex character table, rows = irreps of Q, columns = elements, (n_irreps, |Q|).
+        r"""Complex character table, rows = irreps of Q, columns = elements, shape (n_irreps, :math:`|Q|`).
 
         Burnside's method as in :func:`symbreak.symmetry._tables.burnside_dixon` (central
         characters ω are the common eigenvectors of the class multiplication matrices

@@ -10,6 +10,7 @@ from .breaking_parameter import BreakingParameter
 
 __all__ = ["relaxed_weight_penalty", "PENALTIES"]
 
+#: Names accepted by ``relaxed_weight_penalty(kind=...)``: group lasso, squared norms, L1.
 PENALTIES = ("norm", "squared", "l1")
 
 

@@ -160,7 +160,7 @@ class PointGroup:
 
     @property
     def order(self) -> int:
-        """Number of operations |G|."""
+        """Number of operations, the order :math:`|G|`."""
         return len(self._matrices)
 
     @property

@@ -22,6 +22,7 @@ def non_scalar_norms(report):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # 13 s; run by .ci/run (and `make demo` runs the same experiment)
 def test_cube_to_prism_reproduces_the_paper():
     result = run_shapes("cube", "prism", ShapeSettings(seed=3))
     report = result.to_dict()

@@ -432,9 +432,7 @@ def decompose_field(
         h = h if np.linalg.det(h) > 0 else -h
         p = load_structure(parent)
         if origin is not None:
-            name = p.info.get("name")
             p = shift_origin(p, origin)
-            p.info["name"] = name
         cell = parent_supercell(p, h)
         if len(x) != len(cell):
             raise ValueError(f"values has {len(x)} rows but the supercell {h.tolist()} has {len(cell)} atoms")

@@ -94,7 +94,8 @@ class Relation:
 
 
 def shift_origin(atoms: "ase.Atoms", origin) -> "ase.Atoms":
-    """A copy of ``atoms`` described with its origin at ``origin`` (fractional): x → x − origin."""
+    """A copy of ``atoms`` (``info``, e.g. its name, included) described with its origin at ``origin``
+    (fractional): x → x − origin."""
     o = np.asarray(origin, dtype=np.float64).reshape(3)
     if not np.all(np.isfinite(o)):
         raise ValueError(f"origin must be three finite numbers, got {origin!r}")
@@ -241,9 +242,7 @@ def find_relation(
     parent = load_structure(parent)
     child = load_structure(child)
     if origin is not None:
-        name = parent.info.get("name")
         parent = shift_origin(parent, origin)
-        parent.info["name"] = name
     parent = primitive_parent(parent, symprec)
     n = _composition_ratio(parent, child)
     if matrix is not None:

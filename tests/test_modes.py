@@ -270,6 +270,22 @@ def test_centred_parent_is_reduced_to_its_primitive_cell():
     assert np.abs(np.linalg.det(result.matrix)) == 4  # the conventional cell holds 4 primitive cells
 
 
+def test_parent_given_as_a_supercell_keeps_its_iso_ir_labels(srtio3):
+    """A parent file holding a √2×√2×2 (or rotated 2×2×2) supercell is reduced to the cube edges,
+    so R4+ is still named (the reduced primitive basis would otherwise be skew and unlabelled)."""
+    from ase.build import make_supercell
+
+    cubic = builtin_structure("SrTiO3-cubic")
+    diagonal = make_supercell(cubic, [[1, 1, 0], [-1, 1, 0], [0, 0, 2]])
+    turned = make_supercell(cubic, 2 * np.eye(3, dtype=int))
+    turned.rotate(37.0, (1, 2, 3), rotate_cell=True)
+    for parent in (diagonal, turned):
+        result = decompose_distortion(parent, "SrTiO3-tetragonal")
+        assert result.modes[0].irrep == "R4+"
+        assert result.modes[0].amplitude == pytest.approx(srtio3.mode("R4+").amplitude, abs=1e-9)
+        assert {m.irrep for m in result.modes} == {m.irrep for m in srtio3.modes}
+
+
 def test_non_symmorphic_parent_gets_exact_modes_and_clearly_marked_labels():
     """Wurtzite (P6_3mc): at k ≠ 0 the small irreps are projective, so no ISO-IR label is given,
     but the decomposition stays exact and every mode keeps a distinct, marked label."""

@@ -128,9 +128,7 @@ def primitive_parent(parent: "ase.Atoms", symprec: float = 1e-3) -> "ase.Atoms":
     denominator = 12  # centring vectors are multiples of 1/2 or 1/3
     gens = np.rint(np.concatenate([np.array(pure), np.eye(3)]) * denominator).astype(np.int64)
     basis = _row_basis(gens) / denominator  # rows: primitive vectors in the conventional basis
-    if np.linalg.det(basis) < 0:
-        basis[0] *= -1
-    cell = basis @ parent.cell.array
+    cell = _standard_basis(basis @ parent.cell.array)
     frac = parent.positions @ np.linalg.inv(cell)
     keep: list[int] = []
     for i, x in enumerate(frac):
@@ -140,6 +138,32 @@ def primitive_parent(parent: "ase.Atoms", symprec: float = 1e-3) -> "ase.Atoms":
     out = Atoms(numbers=parent.numbers[keep], positions=parent.positions[keep], cell=cell, pbc=True)
     out.info.update(parent.info)
     return out
+
+
+def _standard_basis(cell: np.ndarray) -> np.ndarray:
+    """The Minkowski-reduced basis of the lattice of ``cell`` (rows), right-handed, with its
+    vectors ordered and signed to lie closest to the Cartesian x, y, z axes.
+
+    The row reduction of the centring vectors gives *a* primitive basis, often a skew one (a
+    parent given as a √2×√2×2 supercell comes back with vectors like (a, 0, a)). Labels need the
+    conventional one: for a primitive cubic lattice the reduced basis is the three cube edges, on
+    which :func:`~symbreak.modes.labels.kpoint_letter` recognises X, M and R.
+    """
+    from ase.geometry import minkowski_reduce
+
+    reduced, _ = minkowski_reduce(cell)
+    unit = reduced / np.linalg.norm(reduced, axis=1, keepdims=True)
+    best, best_score = None, -np.inf
+    for order in itertools.permutations(range(3)):
+        for signs in itertools.product((1.0, -1.0), repeat=3):
+            candidate = np.asarray(signs)[:, None] * unit[list(order)]
+            if np.linalg.det(candidate) <= 0:
+                continue
+            score = float(np.trace(candidate))  # alignment of row i with Cartesian axis i
+            if score > best_score + 1e-9:
+                best, best_score = (order, signs), score
+    order, signs = best
+    return np.asarray(signs)[:, None] * reduced[list(order)]
 
 
 def _hermite_forms(n: int) -> list[np.ndarray]:

@@ -76,10 +76,17 @@ def test_smoke_run_reports_every_model_and_iso_ir_labels(one_thread, tmp_path):
     assert "threshold 0.01 Å" in result.summary()
 
 
-def test_cli_refuses_checkpoints_for_the_supercell_route(tmp_path):
+def test_supercell_route_checkpoints_and_resumes(one_thread, tmp_path):
+    """Checkpoints of all three models are written; resuming a finished run gives the same answer
+    without training again; a checkpoint of other settings is refused in one line by the CLI."""
+    first = run_zone_boundary(PARENT, CHILD, SMALL, comparison_epochs=1, checkpoint_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["equivariant.pt", "per_atom_input.pt", "relaxed.pt"]
+    again = run_zone_boundary(PARENT, CHILD, SMALL, comparison_epochs=1, checkpoint_dir=tmp_path, resume=True)
+    assert again.errors == first.errors
+    assert again.models[PER_ATOM].history == first.models[PER_ATOM].history
     out = CliRunner().invoke(app, ["crystal", "--source", PARENT, "--target", CHILD, "--checkpoint-dir",
-                                   str(tmp_path), "--quiet"])
-    assert out.exit_code == 2 and "not supported for a zone-boundary" in out.output
+                                   str(tmp_path), "--resume", "--epochs", "3", "--quiet"])
+    assert out.exit_code == 2 and "other settings" in out.output and "Traceback" not in out.output
 
 
 @pytest.mark.slow

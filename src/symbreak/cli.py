@@ -202,9 +202,8 @@ def crystal(
     settings = CrystalSettings(**_given(cutoff=cutoff, epochs=epochs, seed=seed, lmax_relaxed=lmax_relaxed,
                                         penalty_weight=penalty_weight, symprec=symprec))
     if needs_supercell(source, target, settings.symprec):
-        if checkpoint_dir is not None or resume:
-            raise ValueError("--checkpoint-dir and --resume are not supported for a zone-boundary (supercell) run yet")
-        result = run_zone_boundary(source, target, settings, progress=not quiet, baseline=baseline)
+        result = run_zone_boundary(source, target, settings, progress=not quiet, baseline=baseline,
+                                   checkpoint_dir=checkpoint_dir, resume=resume)
     else:
         result = run_crystal(source, target, settings, progress=not quiet, checkpoint_dir=checkpoint_dir,
                              resume=resume, baseline=baseline)

@@ -198,6 +198,7 @@ def label_crystal_breaking(match, predicted: np.ndarray, symprec: float) -> dict
 
 
 PER_ATOM = "per-atom input"
+PER_ATOM_CHECKPOINT = "per_atom_input.pt"
 """Label of the per-atom-input model in reports (next to ``relaxed`` and ``equivariant``)."""
 
 
@@ -349,6 +350,8 @@ def run_zone_boundary(
     comparison_epochs: int | None = None,
     progress: bool = False,
     matrix: Any = None,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
 ) -> ZoneBoundaryResult:
     """Learn a zone-boundary order parameter: per-atom input on the parent supercell, named by modes.
 
@@ -369,6 +372,12 @@ def run_zone_boundary(
         Epochs of those two (default ``settings.epochs``).
     matrix : (3, 3) int, optional
         The child's cell in the parent basis (found automatically if omitted).
+    checkpoint_dir : path, optional
+        Save checkpoints (atomic writes) of the per-atom model to ``per_atom_input.pt`` and of
+        the comparisons to ``relaxed.pt`` and ``equivariant.pt`` there.
+    resume : bool
+        Continue from those checkpoints: the run ends with the same weights as an uninterrupted
+        one; a checkpoint of another run (other settings, structures or model) is refused.
 
     Returns
     -------
@@ -384,12 +393,14 @@ def run_zone_boundary(
     train_settings = settings.train_settings()
 
     model = _build(problem, settings, len(relation.supercell), irreps_input)
+    checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir) / PER_ATOM_CHECKPOINT
     training = train(model, list(problem.batches), problem.loss, train_settings, progress=progress,
-                     description=f"{PER_ATOM:>15}")
+                     description=f"{PER_ATOM:>15}", checkpoint=checkpoint, resume=resume)
     models = {PER_ATOM: FittedModel(PER_ATOM, model, training, problem.evaluate(model), [], train_settings)}
     if baseline:
         compare = dataclasses.replace(settings, epochs=comparison_epochs or settings.epochs)
-        models.update(fit_models(CrystalProblem(match, compare), compare.train_settings(), progress=progress))
+        models.update(fit_models(CrystalProblem(match, compare), compare.train_settings(), progress=progress,
+                                 checkpoint_dir=checkpoint_dir, resume=resume))
 
     n_prim = relation.child_primitive_atoms
     name = dict(symprec=settings.symprec, normalise_to=n_prim)

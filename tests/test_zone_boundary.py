@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from symbreak.cli import app
 from symbreak.modes import find_relation
-from symbreak.structures import match_structures
+from symbreak.structures import builtin_structure, match_structures
 from symbreak.tasks.crystals import CrystalProblem, CrystalSettings
 from symbreak.tasks.zone_boundary import (
     PER_ATOM, PER_ATOM_TOLERANCE, SupercellInputNetwork, needs_supercell, run_zone_boundary,
@@ -74,6 +74,22 @@ def test_smoke_run_reports_every_model_and_iso_ir_labels(one_thread, tmp_path):
     assert analysed["dominant"] == "R4+" and analysed["isotropy_subgroup"] == "I4/mcm (140)"
     assert report["displacement_tolerance_angstrom"] == PER_ATOM_TOLERANCE == 0.01
     assert "threshold 0.01 Å" in result.summary()
+
+
+def test_strain_of_the_child_is_named_by_gamma_irreps(one_thread):
+    """A tetragonally strained I4/mcm child: the analysed strain splits into GM1+ (volume) and GM3+
+    (tetragonal), with the Frobenius norms of the isotropic and deviatoric parts of diag(e1, e1, e3)."""
+    child = builtin_structure(CHILD)
+    e1, e3 = -4e-4, 9e-4
+    child.set_cell(child.cell.array @ np.diag([1 + e1, 1 + e1, 1 + e3]), scale_atoms=True)
+    result = run_zone_boundary(PARENT, child, SMALL, baseline=False)
+    strain = {m["irrep"]: m["amplitude"] for m in result.breaking["analysed"]["strain_modes"]}
+    mean = (2 * e1 + e3) / 3
+    assert set(strain) == {"GM1+", "GM3+"}
+    assert strain["GM1+"] == pytest.approx(abs(mean) * np.sqrt(3), rel=1e-6)
+    assert strain["GM3+"] == pytest.approx(np.linalg.norm([e1 - mean, e1 - mean, e3 - mean]), rel=1e-6)
+    assert {m["irrep"] for m in result.breaking["strain_modes"]} <= {"GM1+", "GM3+", "GM5+"}
+    assert "strain (Frobenius norm by irrep)" in result.summary()
 
 
 def test_supercell_route_checkpoints_and_resumes(one_thread, tmp_path):

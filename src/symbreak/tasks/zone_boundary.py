@@ -230,8 +230,9 @@ class ZoneBoundaryResult(Result):
         ``"per-atom input"``, and for comparison ``"relaxed"`` (shared θ) and ``"equivariant"``.
     breaking : dict
         ISO-IR names of the learned displacements (``modes``, ``order_parameter``, ``k``,
-        ``isotropy_subgroup``), of the learned input (``input_modes`` by irrep), the residual
-        space group of the prediction, and the analysed distortion (``analysed``) for comparison.
+        ``isotropy_subgroup``), of the learned strain (``strain_modes``, Γ irreps), of the learned
+        input (``input_modes`` by irrep), the residual space group of the prediction, and the
+        analysed distortion (``analysed``, with its ``strain_modes``) for comparison.
     k_zero_share : float
         Share of the squared displacements at k = 0 (all a shared θ can reach).
     seconds : float
@@ -312,6 +313,9 @@ class ZoneBoundaryResult(Result):
             "analysed distortion (symbreak modes):",
             _mode_table(b["analysed"]["modes"]),
         ]
+        if b["analysed"].get("strain_modes"):
+            lines.append(f"strain (Frobenius norm by irrep): learned {_strain_line(b['strain_modes'])}; "
+                         f"analysed {_strain_line(b['analysed']['strain_modes'])}")
         for irrep, named in b["input_modes"].items():
             if named["modes"]:
                 lines.append(f"learned input {irrep}: " + ", ".join(
@@ -328,6 +332,21 @@ class ZoneBoundaryResult(Result):
         histories = {label: fitted.history for label, fitted in self.models.items()}
         return [plot_supercell_arrows(self.to_dict(), out), _plot_learned_modes(self.breaking, out / "learned_modes.png"),
                 plot_loss_curves(histories, out / "loss.png", "crystal, parent supercell")]
+
+
+def _strain_table(parent, strain, symprec: float) -> list[dict[str, Any]]:
+    """Homogeneous strain (parent frame) split into Γ irreps of the parent point group
+    (:func:`~symbreak.modes.strain_modes`: GM1+ volume, GM3+ tetragonal, GM5+ shear for m-3m)."""
+    from ..modes import strain_modes
+    from ..modes.quotient import SpaceGroupAction
+
+    action = SpaceGroupAction(parent, np.eye(3, dtype=np.int64), symprec)
+    return [{"irrep": m["irrep"], "small_irrep": m["small_irrep"], "amplitude": m["amplitude"]}
+            for m in strain_modes(np.asarray(strain, dtype=np.float64), action)]
+
+
+def _strain_line(modes: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{m['irrep']} {m['amplitude']:.2e}" for m in modes) or "none"
 
 
 def _mode_table(modes: list[dict[str, Any]]) -> str:
@@ -408,6 +427,10 @@ def run_zone_boundary(
     # match_structures pairs the child with the supercell in the supercell's own order and frame
     learned = name_field(relation.parent, relation.matrix, predicted, **name)
     analysed = name_field(relation.parent, relation.matrix, match.displacements, **name)
+    learned_strain = models[PER_ATOM].metrics.get("predicted_strain")
+    strain_learned = [] if learned_strain is None else _strain_table(relation.parent, learned_strain, settings.symprec)
+    analysed["strain_modes"] = (_strain_table(relation.parent, match.strain, settings.symprec)
+                                if match.cells_differ else [])
     phi = model.values().detach().cpu().numpy()
     inputs = {}
     for (mul, ir), sl in zip(model.irreps_field, model.irreps_field.slices()):
@@ -437,7 +460,7 @@ def run_zone_boundary(
         "isotropy_subgroup": learned["isotropy_subgroup"], "residual_group": residual_text,
         "target_space_group": child_text, "residual_is_target": residual[1] == child_group[1],
         "order_parameters": [m["irrep"] for m in primary],
-        "modes": learned["modes"], "origin": learned["origin"],
+        "modes": learned["modes"], "strain_modes": strain_learned, "origin": learned["origin"],
         "input_modes": inputs, "analysed": analysed, "agrees_with_analysis": agrees,
         "parent_name": relation.parent.info.get("name", relation.parent.get_chemical_formula()),
         "parent_space_group": f"{parent_group[0]} ({parent_group[1]})",

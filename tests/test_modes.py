@@ -228,23 +228,7 @@ def test_quotient_is_a_group_and_characters_are_complete():
 def test_catio3_pnma_is_r4_m3_x5_plus_secondary_modes():
     """CaTiO3 Pnma (Yamanaka, Hirai & Komatsu, Am. Mineral. 87, 1183 (2002), Pbnm setting):
     R4+ + M3+ + X5+ primary, R5+ and M2+ secondary (Ti at the origin)."""
-    a, b, c = 5.4043, 5.4224, 7.6510
-    sites = [("Ca", (0.99160, 0.01230, 0.25)), ("Ti", (0.5, 0, 0)), ("O", (0.0586, 0.4687, 0.25)),
-             ("O", (0.7130, 0.2880, 0.0371))]
-    ops = [(1, 1, 1, 0, 0, 0), (1, 1, -1, 0, 0, .5), (-1, -1, 1, 0, 0, .5), (1, -1, 1, .5, .5, .5),
-           (-1, 1, -1, .5, .5, .5), (-1, 1, 1, .5, .5, 0), (1, -1, -1, .5, .5, 0), (-1, -1, -1, 0, 0, 0)]
-    symbols, frac = [], []
-    for symbol, x in sites:
-        for op in ops:
-            p = (np.array(op[:3]) * x + op[3:]) % 1.0
-            if not any(s == symbol and np.allclose(np.minimum(abs(p - q), 1 - abs(p - q)), 0, atol=1e-6)
-                       for s, q in zip(symbols, frac)):
-                symbols.append(symbol)
-                frac.append(p)
-    child = Atoms(symbols, scaled_positions=frac, cell=np.diag([a, b, c]), pbc=True)
-    ac = (a * b * c / 4) ** (1 / 3)
-    parent = Atoms("TiCaO3", scaled_positions=[(0, 0, 0), (.5, .5, .5), (.5, 0, 0), (0, .5, 0), (0, 0, .5)],
-                   cell=np.eye(3) * ac, pbc=True)
+    parent, child = builtin_structure("CaTiO3-cubic"), builtin_structure("CaTiO3-orthorhombic")
     result = decompose_distortion(parent, child)
     amps = _amplitudes(result, floor=1e-3)
     assert list(amps)[:3] == ["R4+", "M3+", "X5+"]

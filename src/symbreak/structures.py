@@ -1,4 +1,4 @@
-"""Crystal structures: reading, built-in BaTiO3 phases, and matching a source to a target.
+"""Crystal structures: reading, built-in perovskite phases, and matching a source to a target.
 
 A *structure* is an :class:`ase.Atoms` with periodic boundaries along all three lattice
 vectors (rows of ``atoms.cell``). :func:`load_structure` takes a built-in name, any file
@@ -151,6 +151,51 @@ def _srtio3_tetragonal() -> "ase.Atoms":
     return atoms
 
 
+# CaTiO3, orthorhombic Pnma (No. 62) at room temperature, given in the Pbnm setting of the paper:
+#   T. Yamanaka, M. Hirai and Y. Komatsu, "Structure change of Ca1-xSrxTiO3 perovskite with
+#   composition and pressure", American Mineralogist 87, 1183-1189 (2002), sample x = 0
+#   (AMCSD 0002890). a, b, c = 5.4043, 5.4224, 7.6510 Å; Ca 4c (0.99160, 0.01230, 1/4),
+#   Ti 4b (1/2, 0, 0), O1 4c (0.0586, 0.4687, 1/4), O2 8d (0.7130, 0.2880, 0.0371).
+#   The eight operations of Pbnm are written out below because ase.spacegroup knows only the
+#   standard (Pnma) setting of No. 62.
+# Parent: cubic Pm-3m with the same volume per formula unit and Ti at the origin (a = 3.8270 Å).
+#   Cubic CaTiO3 exists only above ~1600 K; a parent of the child's own volume is the usual choice
+#   of symmetry-mode analyses, and the volume change would be a GM1+ strain, not a mode.
+
+_CATIO3_CELL = (5.4043, 5.4224, 7.6510)
+_CATIO3_SITES = (("Ca", (0.99160, 0.01230, 0.25)), ("Ti", (0.5, 0.0, 0.0)), ("O", (0.0586, 0.4687, 0.25)),
+                 ("O", (0.7130, 0.2880, 0.0371)))
+_PBNM_OPERATIONS = (  # (sign of x, y, z), shift: x,y,z; x,y,1/2-z; -x,-y,1/2+z; 1/2+x,1/2-y,1/2+z; ...
+    ((1, 1, 1), (0, 0, 0)), ((1, 1, -1), (0, 0, 0.5)), ((-1, -1, 1), (0, 0, 0.5)),
+    ((1, -1, 1), (0.5, 0.5, 0.5)), ((-1, 1, -1), (0.5, 0.5, 0.5)), ((-1, 1, 1), (0.5, 0.5, 0)),
+    ((1, -1, -1), (0.5, 0.5, 0)), ((-1, -1, -1), (0, 0, 0)),
+)
+
+
+def _catio3_orthorhombic() -> "ase.Atoms":
+    from ase import Atoms
+
+    symbols: list[str] = []
+    frac: list[np.ndarray] = []
+    for symbol, site in _CATIO3_SITES:
+        for signs, shift in _PBNM_OPERATIONS:
+            p = (np.multiply(signs, site) + shift) % 1.0
+            seen = any(s == symbol and np.allclose(np.minimum(abs(p - q), 1 - abs(p - q)), 0, atol=1e-6)
+                       for s, q in zip(symbols, frac))
+            if not seen:
+                symbols.append(symbol)
+                frac.append(p)
+    return Atoms(symbols, scaled_positions=frac, cell=np.diag(_CATIO3_CELL), pbc=True)
+
+
+def _catio3_cubic() -> "ase.Atoms":
+    from ase import Atoms
+
+    a = (np.prod(_CATIO3_CELL) / 4) ** (1 / 3)
+    return Atoms("TiCaO3", scaled_positions=[(0, 0, 0), (0.5, 0.5, 0.5), (0.5, 0, 0), (0, 0.5, 0), (0, 0, 0.5)],
+                 cell=np.eye(3) * a, pbc=True)
+
+
 BUILTIN_STRUCTURES: dict[str, tuple[Callable[[], "ase.Atoms"], str]] = {
     "BaTiO3-cubic": (_batio3_cubic, "paraelectric BaTiO3, Pm-3m, a = 4.00 Å (Landolt-Börnstein III/3)"),
     "BaTiO3-tetragonal": (
@@ -161,6 +206,11 @@ BUILTIN_STRUCTURES: dict[str, tuple[Callable[[], "ase.Atoms"], str]] = {
     "SrTiO3-tetragonal": (
         _srtio3_tetragonal,
         "SrTiO3 below 105 K, I4/mcm, octahedra rotated 2.0° about c (a0a0c-), cubic cell sqrt2 x sqrt2 x 2",
+    ),
+    "CaTiO3-cubic": (_catio3_cubic, "cubic CaTiO3 of the orthorhombic phase's volume, Pm-3m, a = 3.8270 Å, Ti at the origin"),
+    "CaTiO3-orthorhombic": (
+        _catio3_orthorhombic,
+        "CaTiO3 at room temperature, Pnma (Pbnm setting), a-a-c+ (Yamanaka, Hirai & Komatsu 2002)",
     ),
 }
 

@@ -46,7 +46,7 @@ from ..run import FittedModel, fit_models
 from ..structures import load_structure, match_structures
 from ..train import TrainSettings, train
 from .crystals import (
-    ZONE_BOUNDARY_TOLERANCE, CrystalProblem, CrystalSettings, _k_zero_share, _structure_entry,
+    ZONE_BOUNDARY_TOLERANCE, CrystalProblem, CrystalSettings, _k_zero_share, _structure_entry, model_error,
     plot_crystal,
 )
 
@@ -252,12 +252,16 @@ class ZoneBoundaryResult(Result):
 
     @property
     def errors(self) -> dict[str, float]:
-        """Largest displacement error (Å) of each model."""
-        return {label: fitted.metrics["displacement_error"] for label, fitted in self.models.items()}
+        """Largest error (Å) of each model: displacements, and strain times the length per atom
+        :math:`(V/N)^{1/3}` of the supercell, as in the crystal task (:func:`model_error`)."""
+        cell = self.relation.supercell.cell.array
+        length = float((abs(np.linalg.det(cell)) / len(self.relation.supercell)) ** (1.0 / 3.0))
+        return {label: model_error(fitted.metrics, length) for label, fitted in self.models.items()}
 
     @property
     def reproduces_child(self) -> bool:
-        """Whether the per-atom model's largest displacement error is within :data:`PER_ATOM_TOLERANCE`."""
+        """Whether the per-atom model's largest error (displacements and strain) is within
+        :data:`PER_ATOM_TOLERANCE`."""
         return self.errors[PER_ATOM] <= PER_ATOM_TOLERANCE
 
     @property
@@ -271,8 +275,8 @@ class ZoneBoundaryResult(Result):
     @property
     def verdict(self) -> str:
         err = self.errors
-        lines = [f"Max displacement error (threshold {PER_ATOM_TOLERANCE:g} Å; largest displacement "
-                 f"{self.relation.max_displacement:.4f} Å):"]
+        lines = [f"Max error, displacements and strain × length per atom (threshold {PER_ATOM_TOLERANCE:g} Å; "
+                 f"largest displacement {self.relation.max_displacement:.4f} Å):"]
         for label, value in err.items():
             ok = value <= PER_ATOM_TOLERANCE
             lines.append(f"  {label:>15}: {value:.2e} Å  {'reproduces the child' if ok else 'FAILS'}")

@@ -263,8 +263,9 @@ def test_parent_given_as_a_supercell_keeps_its_iso_ir_labels(srtio3):
     diagonal = make_supercell(cubic, [[1, 1, 0], [-1, 1, 0], [0, 0, 2]])
     turned = make_supercell(cubic, 2 * np.eye(3, dtype=int))
     turned.rotate(37.0, (1, 2, 3), rotate_cell=True)
-    for parent in (diagonal, turned):
-        result = decompose_distortion(parent, "SrTiO3-tetragonal")
+    for parent, matrix in ((diagonal, None), (turned, None), (diagonal, np.eye(3, dtype=int))):
+        # an explicit matrix refers to the parent cell as given (here the child's own cell)
+        result = decompose_distortion(parent, "SrTiO3-tetragonal", matrix=matrix)
         assert result.modes[0].irrep == "R4+"
         assert result.modes[0].amplitude == pytest.approx(srtio3.mode("R4+").amplitude, abs=1e-9)
         assert {m.irrep for m in result.modes} == {m.irrep for m in srtio3.modes}

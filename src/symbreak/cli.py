@@ -462,8 +462,8 @@ def modes(
                               "orientation, origin, atom order or supercell."),
     origin: Optional[str] = typer.Option(None, help="Move the parent's origin here first (fractional, e.g. "
                                          "0.5,0.5,0.5); the ISO-IR labels depend on it."),
-    matrix: Optional[str] = typer.Option(None, help="Child cell in the parent basis, 9 integers row by row "
-                                         "(default: found automatically)."),
+    matrix: Optional[str] = typer.Option(None, help="Child cell in the basis of the parent cell as given, 9 "
+                                         "integers row by row (default: found automatically)."),
     symprec: float = typer.Option(1e-3, help="spglib tolerance in Å."),
     max_distance: float = typer.Option(1.0, help="Largest displacement (Å) of a child atom from its parent site."),
     json_path: Optional[Path] = JSON_PATH,

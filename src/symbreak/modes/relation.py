@@ -241,7 +241,9 @@ def find_relation(
     parent, child : ase.Atoms, str or Path
         Anything :func:`symbreak.structures.load_structure` accepts (built-in name or file).
     matrix : (3, 3) int, optional
-        The child's lattice vectors in the parent basis (rows); found automatically if omitted.
+        The child's lattice vectors in the basis of the parent cell as given (rows); found
+        automatically if omitted. A parent given in a centred or supercell is analysed on its
+        primitive cell, and the matrix is re-expressed on it (``Relation.matrix``).
     origin : 3 floats, optional
         Put the parent's origin here (parent fractional coordinates) before anything else; the
         ISO-IR labels refer to this origin.
@@ -267,12 +269,16 @@ def find_relation(
     child = load_structure(child)
     if origin is not None:
         parent = shift_origin(parent, origin)
+    given = parent
     parent = primitive_parent(parent, symprec)
     n = _composition_ratio(parent, child)
     if matrix is not None:
         h = np.asarray(matrix, dtype=np.float64)
         if h.shape != (3, 3) or np.abs(h - np.rint(h)).max() > 1e-9:
             raise ValueError(f"the supercell matrix must be 3x3 integers, got {np.asarray(matrix).tolist()}")
+        # the matrix refers to the parent cell as given; the analysis runs on its primitive cell,
+        # of which the given cell is an integer combination T (given = T @ primitive)
+        h = np.rint(h) @ np.rint(given.cell.array @ np.linalg.inv(parent.cell.array))
         h = np.rint(h).astype(np.int64)
         if abs(round(np.linalg.det(h))) != n:
             raise ValueError(f"the supercell matrix has determinant {round(np.linalg.det(h))}, but the child has "

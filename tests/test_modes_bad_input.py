@@ -52,6 +52,9 @@ def test_bad_matrix_and_field_shapes():
     (["--parent", "SrTiO3-cubic", "--child", "nonexistent.cif"], "no such file"),
     (["--parent", "SrTiO3-cubic", "--child", "SrTiO3-tetragonal", "--origin", "0.5,x"], "--origin"),
     (["--parent", "SrTiO3-cubic", "--child", "SrTiO3-tetragonal", "--matrix", "1,0,0"], "--matrix"),
+    (["--parent", "SrTiO3-cubic", "--child", "SrTiO3-tetragonal", "--field-irrep", "1e"], "needs --field"),
+    (["--parent", "SrTiO3-cubic", "--child", "SrTiO3-tetragonal", "--field", "magmoms"],
+     "no per-atom array 'magmoms'; it has: none"),
 ])
 def test_cli_errors_are_one_line(args, message):
     result = CliRunner().invoke(app, ["modes", *args])

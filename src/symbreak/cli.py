@@ -464,13 +464,24 @@ def modes(
                                          "0.5,0.5,0.5); the ISO-IR labels depend on it."),
     matrix: Optional[str] = typer.Option(None, help="Child cell in the basis of the parent cell as given, 9 "
                                          "integers row by row (default: found automatically)."),
+    field: Optional[str] = typer.Option(None, help="Decompose this per-atom array of the child file instead of "
+                                        "the displacements: magmoms (magnetic moments), charges, or the name of "
+                                        "any per-atom property of an extxyz file."),
+    field_irrep: Optional[str] = typer.Option(None, help="O(3) irrep of --field: 1e axial vectors (default for "
+                                              "magmoms), 0e scalars (default for one column), 1o polar vectors, "
+                                              "2e quadrupoles (5 components in e3nn's basis), ..."),
     symprec: float = typer.Option(1e-3, help="spglib tolerance in Å."),
     max_distance: float = typer.Option(1.0, help="Largest displacement (Å) of a child atom from its parent site."),
     json_path: Optional[Path] = JSON_PATH,
     out: Optional[Path] = OUT,
 ) -> None:
-    """Symmetry-mode decomposition of CHILD relative to PARENT (AMPLIMODES / ISODISTORT style)."""
-    from .modes import decompose_distortion
+    """Symmetry-mode decomposition of CHILD relative to PARENT (AMPLIMODES / ISODISTORT style).
+
+    With --field, a per-atom field stored in the CHILD file (magnetic moments, charges, any
+    extxyz property) is decomposed instead of the displacements.
+    """
+    from .modes import decompose_distortion, decompose_field
+    from .modes.fields import child_field
 
     _prepare(1, False, None, json_path, out)
     shift = None if origin is None else _vector(origin, "--origin")
@@ -483,8 +494,15 @@ def modes(
         if len(numbers) != 9:
             raise ValueError(f"--matrix must be 9 comma-separated integers, got {len(numbers)} numbers")
         grid = np.array(numbers).reshape(3, 3)
-    result = decompose_distortion(parent, child, matrix=grid, origin=shift, symprec=symprec,
-                                  max_distance=max_distance)
+    if field is None:
+        if field_irrep is not None:
+            raise ValueError("--field-irrep needs --field (the per-atom array to decompose)")
+        result = decompose_distortion(parent, child, matrix=grid, origin=shift, symprec=symprec,
+                                      max_distance=max_distance)
+    else:
+        atoms, values, irrep = child_field(child, field, field_irrep)
+        result = decompose_field(parent, atoms, values, irrep, matrix=grid, origin=shift, symprec=symprec,
+                                 max_distance=max_distance)
     _show(result, json_path, out)
 
 

@@ -227,10 +227,14 @@ class ModeDecomposition(Result):
 
     def summary(self, threshold: float = 1e-5) -> str:
         unit = " Å" if self.field == "1o" else ""
+        if not self.child_space_group:
+            groups = self.parent_space_group
+        elif self.field == "1o":
+            groups = f"{self.parent_space_group} → {self.child_space_group}"
+        else:  # spglib sees the positions, not the field
+            groups = f"{self.parent_space_group}; the child's atoms alone: {self.child_space_group}"
         lines = [
-            f"[bold]{self.child_name}[/] relative to [bold]{self.parent_name}[/] "
-            f"({self.parent_space_group}{' → ' + self.child_space_group if self.child_space_group else ''}), "
-            f"field {self.field}",
+            f"[bold]{self.child_name}[/] relative to [bold]{self.parent_name}[/] ({groups}), field {self.field}",
             f"origin: {self.origin}" + (f" (parent shifted by {self.origin_shift_parent})" if any(self.origin_shift_parent) else ""),
             f"child cell = {np.asarray(self.matrix).tolist()} × parent cell; analysed on "
             f"{np.asarray(self.analysis_matrix).tolist()} ({len(self.field_values)} atoms)",
@@ -374,6 +378,27 @@ def _decompose_relation(relation: Relation, values: np.ndarray, irrep: str, orig
         field_values=field, spaces=spaces, group_order=action.order)
 
 
+def _primitive_atoms_with_field(atoms, values: np.ndarray, symprec: float) -> int:
+    """Atoms in the primitive cell of ``atoms`` decorated with a per-atom field (AMPLIMODES
+    normalisation of a field: per primitive cell of the ordered structure, which the positions
+    alone do not show).
+
+    Only pure translations set the primitive cell, and they carry a field value over unchanged,
+    so atoms are told apart by species and field value (to 1e-6 of the largest value): spglib's
+    primitive cell of that colouring is the field's.
+    """
+    import spglib
+
+    scale = max(float(np.abs(values).max()), 1e-300)
+    keys = [(int(z), *np.round(v / scale, 6).tolist()) for z, v in zip(atoms.numbers, values)]
+    colours = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+    types = np.array([colours[key] for key in keys])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        primitive = spglib.find_primitive((atoms.cell.array, atoms.get_scaled_positions(), types), symprec=symprec)
+    return len(atoms) if primitive is None else len(primitive[2])
+
+
 def decompose_field(
     parent: Any,
     child_or_supercell: Any,
@@ -381,6 +406,7 @@ def decompose_field(
     irrep: str = "1e",
     *,
     origin: Any = None,
+    matrix: Any = None,
     symprec: float = 1e-3,
     max_strain: float = 0.15,
     max_distance: float = 1.0,
@@ -405,6 +431,9 @@ def decompose_field(
         quadrupoles (Jahn–Teller), ``"1o"`` polar vectors; any single e3nn irrep.
     origin : 3 floats, optional
         Parent origin for the labels (as in :func:`decompose_distortion`).
+    matrix : (3, 3) int, optional
+        With a child structure: its cell in the basis of the parent cell as given (found
+        automatically if omitted).
 
     Returns
     -------
@@ -425,6 +454,8 @@ def decompose_field(
     spec = np.asarray(child_or_supercell) if not hasattr(child_or_supercell, "get_positions") and not isinstance(
         child_or_supercell, (str, Path)) else None
     if spec is not None:
+        if matrix is not None:
+            raise ValueError("give matrix only with a child structure; here the supercell matrix is the second argument")
         h = np.diag(spec) if spec.shape == (3,) else spec
         if h.shape != (3, 3) or np.abs(h - np.rint(h)).max() > 1e-9 or abs(np.linalg.det(h)) < 0.5:
             raise ValueError(f"supercell must be a 3x3 (or diagonal 3) non-singular integer matrix, got {spec.tolist()}")
@@ -442,12 +473,14 @@ def decompose_field(
                             origin_shift=np.zeros(3), child_primitive_atoms=len(cell))
         field = x
     else:
-        relation = find_relation(parent, child_or_supercell, origin=origin, max_strain=max_strain,
+        relation = find_relation(parent, child_or_supercell, matrix=matrix, origin=origin, max_strain=max_strain,
                                  max_distance=max_distance, symprec=symprec)
         if len(x) != len(relation.child):
             raise ValueError(f"values has {len(x)} rows but the child has {len(relation.child)} atoms")
         rot = wigner(ir, relation.rotation.T[None])[0]
         field = x[relation.permutation] @ rot.T
+        relation = dataclasses.replace(relation, child_primitive_atoms=_primitive_atoms_with_field(
+            relation.child, x, symprec))
     out = _decompose_relation(relation, field, ir, origin, symprec, isotropy=False)
     if spec is not None:  # values on a parent supercell: no child structure, no child space group
         out = dataclasses.replace(out, child_space_group=None, normalisation="given supercell")

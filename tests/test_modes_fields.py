@@ -1,0 +1,67 @@
+"""``symbreak modes --field``: per-atom fields read from a child file (issue 14, item 2).
+
+Reference nobody here wrote: G-type antiferromagnetic order (every nearest-neighbour pair of B
+moments antiparallel) is the staggered axial vector at R = (½,½,½) of the cubic perovskite; on the
+B site (Oh, at the origin) an axial vector is T1g, so the order is R4+ (as the octahedral tilt,
+which is also a staggered axial vector on B). Its magnetic primitive cell holds two formula units.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from symbreak.cli import app
+from symbreak.modes.fields import child_field
+from symbreak.structures import builtin_structure
+
+
+def _g_type(tmp_path, collinear: bool = False):
+    import ase.io
+    from ase.build import make_supercell
+
+    cell = make_supercell(builtin_structure("SrTiO3-cubic"), 2 * np.eye(3, dtype=int))
+    titanium = np.array(cell.get_chemical_symbols()) == "Ti"
+    sign = (-1) ** np.rint(2 * cell.get_scaled_positions().sum(axis=1)).astype(int)
+    moments = np.where(titanium, sign, 0).astype(float)
+    cell.set_initial_magnetic_moments(moments if collinear else np.outer(moments, [0.6, 0.0, 0.8]) * 2.5)
+    cell.set_initial_charges(np.where(titanium, 0.1 * sign, 0.0))
+    rng = np.random.default_rng(3)
+    order = rng.permutation(len(cell))
+    path = tmp_path / "g_type.extxyz"
+    ase.io.write(path, cell[order])
+    return path
+
+
+def test_g_type_moments_are_r4_plus_per_magnetic_primitive_cell(tmp_path):
+    out = CliRunner().invoke(app, ["modes", "--parent", "SrTiO3-cubic", "--child", str(_g_type(tmp_path)),
+                                   "--field", "magmoms", "--json", str(tmp_path / "m.json")])
+    assert out.exit_code == 0, out.output
+    data = json.loads((tmp_path / "m.json").read_text())
+    first = data["modes"][0]
+    assert data["field"] == "1e" and first["irrep"] == "R4+" and first["share"] == pytest.approx(1, abs=1e-12)
+    # 8 Ti moments of 2.5 μB in 8 parent cells: 2.5 per parent cell, and the magnetic primitive
+    # cell (10 atoms, two formula units) holds two of them
+    assert first["amplitude_parent_cell"] == pytest.approx(2.5, rel=1e-12)
+    assert first["amplitude"] == pytest.approx(2.5 * np.sqrt(2), rel=1e-12)
+    assert "the child's atoms alone: Pm-3m (221)" in out.output
+
+
+def test_charges_and_collinear_moments_are_scalars(tmp_path):
+    out = CliRunner().invoke(app, ["modes", "--parent", "SrTiO3-cubic", "--child", str(_g_type(tmp_path, True)),
+                                   "--field", "charges"])
+    assert out.exit_code == 0 and "field 0e" in out.output and "R1+" in out.output, out.output
+    with pytest.raises(ValueError, match="collinear numbers"):
+        child_field(_g_type(tmp_path, True), "magmoms", "1e")
+    _, values, irrep = child_field(_g_type(tmp_path, True), "magmoms")
+    assert irrep == "0e" and values.shape == (40, 1)
+    atoms = builtin_structure("SrTiO3-cubic")
+    atoms.set_array("dipoles", np.ones((5, 3)))
+    with pytest.raises(ValueError, match="say which O\\(3\\) irrep"):
+        child_field(atoms, "dipoles")
+    assert child_field(atoms, "dipoles", "1o")[2] == "1o"
+    with pytest.raises(ValueError, match="no per-atom array 'positions'"):
+        child_field(atoms, "positions")

@@ -128,7 +128,8 @@ def test_srtio3_learns_r4_with_residual_i4mcm_to_0_01_angstrom(one_thread, tmp_p
 @pytest.mark.slow
 def test_catio3_pnma_learns_every_mode_of_the_analysis(one_thread, tmp_path):
     """Several order parameters at once: R4+ (a−a−0), M3+ (a0a0c+), X5+ (antipolar Ca) and R5+, the
-    known decomposition of Pnma perovskites; residual Pnma. About 10 s on one quiet core (60 s loaded); CI runs it."""
+    known decomposition of Pnma perovskites; residual Pnma. About 10 s on one quiet core (60 s
+    loaded); CI runs it."""
     result = run_zone_boundary("CaTiO3-cubic", "CaTiO3-orthorhombic", CrystalSettings(epochs=300), baseline=False)
     b = result.breaking
     assert b["order_parameters"] == ["R4+", "M3+", "X5+", "R5+"] and b["residual_group"] == "Pnma (62)"

@@ -455,7 +455,8 @@ def decompose_field(
         child_or_supercell, (str, Path)) else None
     if spec is not None:
         if matrix is not None:
-            raise ValueError("give matrix only with a child structure; here the supercell matrix is the second argument")
+            raise ValueError("give matrix only with a child structure; here the supercell matrix is the "
+                             "second argument")
         h = np.diag(spec) if spec.shape == (3,) else spec
         if h.shape != (3, 3) or np.abs(h - np.rint(h)).max() > 1e-9 or abs(np.linalg.det(h)) < 0.5:
             raise ValueError(f"supercell must be a 3x3 (or diagonal 3) non-singular integer matrix, got {spec.tolist()}")

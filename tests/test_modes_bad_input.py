@@ -61,3 +61,22 @@ def test_cli_errors_are_one_line(args, message):
     assert result.exit_code == 2
     lines = [line for line in result.output.strip().splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], result.output
+
+
+def test_partially_occupied_site_is_refused_by_name(tmp_path):
+    """ASE keeps one species of a mixed site (here Ca of Sr0.5Ca0.5): without the check the error
+    would be a misleading 'different compositions'."""
+    lines = ["data_mixed", "_cell_length_a 3.9", "_cell_length_b 3.9", "_cell_length_c 3.9",
+             "_cell_angle_alpha 90", "_cell_angle_beta 90", "_cell_angle_gamma 90",
+             "_symmetry_space_group_name_H-M 'P 1'", "loop_", "_symmetry_equiv_pos_as_xyz", "'x, y, z'",
+             "loop_", "_atom_site_label", "_atom_site_type_symbol", "_atom_site_fract_x", "_atom_site_fract_y",
+             "_atom_site_fract_z", "_atom_site_occupancy",
+             "Sr1 Sr 0 0 0 0.5", "Ca1 Ca 0 0 0 0.5", "Ti1 Ti 0.5 0.5 0.5 1", "O1 O 0.5 0.5 0 1",
+             "O2 O 0.5 0 0.5 1", "O3 O 0 0.5 0.5 1"]
+    (tmp_path / "mixed.cif").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(app, ["modes", "--parent", str(tmp_path / "mixed.cif"), "--child", "SrTiO3-tetragonal"])
+    assert result.exit_code == 2 and "partially occupied (Sr 0.5, Ca 0.5)" in result.output, result.output
+    import ase.io
+
+    ase.io.write(tmp_path / "ordered.cif", builtin_structure("SrTiO3-cubic"))  # occupancies 1: accepted
+    assert decompose_distortion(str(tmp_path / "ordered.cif"), "SrTiO3-tetragonal").modes[0].irrep == "R4+"

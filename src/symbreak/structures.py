@@ -272,8 +272,26 @@ def load_structure(spec: Any, name: str | None = None) -> "ase.Atoms":
     else:
         raise ValueError(f"expected a built-in name, a file path or an ase.Atoms, got {type(spec).__name__}")
     _check_periodic(atoms, label)
+    _check_ordered(atoms, label)
     atoms.info["name"] = str(label)
     return atoms
+
+
+def _check_ordered(atoms: "ase.Atoms", label: str) -> None:
+    """Refuse partially occupied sites: ASE keeps one species per such site (the occupancies go to
+    ``info["occupancy"]``), which would otherwise surface later as a wrong composition."""
+    occupancy = atoms.info.get("occupancy")
+    if not isinstance(occupancy, dict):
+        return
+    for site, fractions in occupancy.items():
+        if not isinstance(fractions, dict):
+            continue
+        if len(fractions) > 1 or any(abs(float(f) - 1.0) > 1e-3 for f in fractions.values()):
+            text = ", ".join(f"{species} {float(f):g}" for species, f in fractions.items())
+            raise ValueError(
+                f"{label}: site {site} is partially occupied ({text}); symmetry modes and matching need an "
+                "ordered structure (one species per site, occupancy 1): give an ordered supercell of it"
+            )
 
 
 def _check_periodic(atoms: "ase.Atoms", label: str) -> None:

@@ -277,7 +277,7 @@ def _modes_of(action: SpaceGroupAction, spaces: list[ModeSpace], values: np.ndar
     modes = []
     recon = np.zeros_like(flat)
     for space in spaces:
-        comp = space.projector @ flat
+        comp = space.project(flat)
         recon += comp
         norm = float(np.linalg.norm(comp))
         arms = []

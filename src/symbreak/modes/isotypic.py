@@ -58,8 +58,6 @@ class ModeSpace:
         Copies of it in the field.
     basis : (N * d, dimension * multiplicity) float64
         Orthonormal basis of the subspace (field flattened atom-major).
-    projector : (N * d, N * d) float64
-        :math:`P_\\Gamma`.
     """
 
     label: str
@@ -70,7 +68,16 @@ class ModeSpace:
     dimension: int
     multiplicity: int
     basis: np.ndarray
-    projector: np.ndarray
+
+    @property
+    def projector(self) -> np.ndarray:
+        """:math:`P_\\Gamma = B B^\\top` (N d, N d), built on demand: the bases of all subspaces
+        together hold one (N d)² matrix, where a stored projector per subspace would hold one each."""
+        return self.basis @ self.basis.T
+
+    def project(self, flat: np.ndarray) -> np.ndarray:
+        """:math:`P_\\Gamma f = B (B^\\top f)` of a flattened field (N d,), in O(N d · rank)."""
+        return self.basis @ (self.basis.T @ flat)
 
 
 def parse_irrep(irrep: str) -> tuple[str, int]:
@@ -254,7 +261,7 @@ def mode_spaces(action: SpaceGroupAction, irrep: str = "1o", atol: float = 1e-8)
             raise RuntimeError("projector is not idempotent")
         star = _star(action, character, dim)
         label, iso, k, small = _label(action, blocks, star, basis, groups)
-        spaces.append(ModeSpace(label, iso, k, star, small, dim, basis.shape[1] // dim, basis, projector))
+        spaces.append(ModeSpace(label, iso, k, star, small, dim, basis.shape[1] // dim, basis))
     total = sum(s.basis.shape[1] for s in spaces)
     if total != n_atoms * d:  # pragma: no cover (completeness of characters)
         raise RuntimeError(f"mode subspaces span {total} of {n_atoms * d} dimensions")

@@ -19,6 +19,7 @@ CELLS = {
     "2x2x2 (8 cells)": 2 * np.eye(3, dtype=int),
     "bcc 4a (32 cells, 4x)": np.array([[-2, 2, 2], [2, -2, 2], [2, 2, -2]]),
     "4x4x4 (64 cells, 8x)": 4 * np.eye(3, dtype=int),
+    "fcc 4a (128 cells, 16x)": np.array([[0, 4, 4], [4, 0, 4], [4, 4, 0]]),
 }
 
 

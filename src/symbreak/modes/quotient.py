@@ -288,11 +288,14 @@ class SpaceGroupAction:
         t = self.translations
         wt = np.einsum("aij,sj->asi", rot, t)  # (p, s_b, 3)
         # the residue is linear: add the residues of the three terms instead of the vectors
-        y = (self._residue(carry_int)[:, :, None, None, :] + self._residue(wt)[:, None, None, :, :]
-             + self._residue(t)[None, None, :, None, :])  # (a, b, s_a, s_b, 3)
-        s = self._index_of_code(self._code(y))
-        table = k[:, :, None, None] * n + s  # (a, b, s_a, s_b)
-        return table.transpose(0, 2, 1, 3).reshape(p * n, p * n)
+        carry_res, wt_res, t_res = self._residue(carry_int), self._residue(wt), self._residue(t)
+        table = np.empty((p, n, p, n), dtype=np.int64)  # (a, s_a, b, s_b)
+        for a in range(p):  # one row block at a time: the (p, p, n, n, 3) sums would take |Q|² · 24 bytes
+            # (b, s_a, s_b, 3)
+            y = carry_res[a][:, None, None, :] + wt_res[a][None, None, :, :] + t_res[None, :, None, :]
+            s = self._index_of_code(self._code(y))
+            table[a] = (k[a][:, None, None] * n + s).transpose(1, 0, 2)
+        return table.reshape(p * n, p * n)
 
     @cached_property
     def _classes(self):

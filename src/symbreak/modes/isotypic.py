@@ -149,16 +149,15 @@ def _permutation_entries(action: SpaceGroupAction) -> np.ndarray:
 
 
 def _projector(action: SpaceGroupAction, blocks: np.ndarray, coefficients: np.ndarray,
-               entries: np.ndarray | None = None) -> np.ndarray:
+               entries: np.ndarray) -> np.ndarray:
     r""":math:`\sum_g c(g) D(g)` as a dense (N d, N d) matrix, grouped by rotation:
     :math:`\sum_i M_i \otimes D(R_i)` with :math:`M_i = \sum_t c(i, t)\,\Pi_{(i,t)}`
-    (``bincount`` for the M_i, one matrix product for the sum of Kronecker products).
-    ``entries``: :func:`_permutation_entries` of ``action``, if already computed."""
+    (``bincount`` over ``entries`` = :func:`_permutation_entries` for the M_i, one matrix product
+    for the sum of Kronecker products)."""
     p = len(action.rotations)
     n_atoms = action.permutations.shape[1]
-    flat = _permutation_entries(action) if entries is None else entries
-    weights = np.broadcast_to(coefficients[:, None], flat.shape)
-    m = np.bincount(flat.ravel(), weights=weights.ravel(), minlength=p * n_atoms * n_atoms)
+    weights = np.broadcast_to(coefficients[:, None], entries.shape)
+    m = np.bincount(entries.ravel(), weights=weights.ravel(), minlength=p * n_atoms * n_atoms)
     d = blocks.shape[1]
     kron = (m.reshape(p, n_atoms * n_atoms).T @ blocks.reshape(p, d * d)).reshape(n_atoms, n_atoms, d, d)
     return kron.transpose(0, 2, 1, 3).reshape(n_atoms * d, n_atoms * d)

@@ -230,11 +230,15 @@ class CrystalProblem:
 # ----------------------------------------------------------------------------- analysis
 
 
+def length_per_atom(atoms) -> float:
+    """:math:`(V/N)^{1/3}` (Å): the length that turns a strain into a displacement-like error."""
+    return float((abs(np.linalg.det(atoms.cell.array)) / len(atoms)) ** (1.0 / 3.0))
+
+
 def deformation_scale(match: StructureMatch) -> tuple[float, float]:
     """``(length, size)``: the length per atom ``(V/N)^{1/3}`` (Å) and the size of the distortion,
     the largest of the largest displacement and the largest strain times that length (Å)."""
-    cell = match.source.cell.array
-    length = float((abs(np.linalg.det(cell)) / len(match.source)) ** (1.0 / 3.0))
+    length = length_per_atom(match.source)
     strain = float(np.abs(match.strain).max()) if match.cells_differ else 0.0
     return length, max(match.max_displacement, strain * length)
 

@@ -46,8 +46,8 @@ from ..run import FittedModel, fit_models
 from ..structures import load_structure, match_structures
 from ..train import TrainSettings, train
 from .crystals import (
-    ZONE_BOUNDARY_TOLERANCE, CrystalProblem, CrystalSettings, _k_zero_share, _structure_entry, model_error,
-    plot_crystal,
+    ZONE_BOUNDARY_TOLERANCE, CrystalProblem, CrystalSettings, _k_zero_share, _structure_entry, length_per_atom,
+    model_error, plot_crystal,
 )
 
 __all__ = ["PER_ATOM_TOLERANCE", "SupercellInputNetwork", "ZoneBoundaryResult", "needs_supercell",
@@ -198,8 +198,10 @@ def label_crystal_breaking(match, predicted: np.ndarray, symprec: float) -> dict
 
 
 PER_ATOM = "per-atom input"
-PER_ATOM_CHECKPOINT = "per_atom_input.pt"
 """Label of the per-atom-input model in reports (next to ``relaxed`` and ``equivariant``)."""
+
+PER_ATOM_CHECKPOINT = "per_atom_input.pt"
+"""File name of its checkpoint in ``checkpoint_dir`` (the comparisons write ``relaxed.pt``, ``equivariant.pt``)."""
 
 
 def _build(problem: CrystalProblem, settings: CrystalSettings, num_atoms: int, irreps_input: str) -> SupercellInputNetwork:
@@ -254,8 +256,7 @@ class ZoneBoundaryResult(Result):
     def errors(self) -> dict[str, float]:
         """Largest error (Å) of each model: displacements, and strain times the length per atom
         :math:`(V/N)^{1/3}` of the supercell, as in the crystal task (:func:`model_error`)."""
-        cell = self.relation.supercell.cell.array
-        length = float((abs(np.linalg.det(cell)) / len(self.relation.supercell)) ** (1.0 / 3.0))
+        length = length_per_atom(self.relation.supercell)
         return {label: model_error(fitted.metrics, length) for label, fitted in self.models.items()}
 
     @property
@@ -394,7 +395,7 @@ def run_zone_boundary(
     comparison_epochs : int, optional
         Epochs of those two (default ``settings.epochs``).
     matrix : (3, 3) int, optional
-        The child's cell in the parent basis (found automatically if omitted).
+        The child's cell in the basis of the parent cell as given (found automatically if omitted).
     checkpoint_dir : path, optional
         Save checkpoints (atomic writes) of the per-atom model to ``per_atom_input.pt`` and of
         the comparisons to ``relaxed.pt`` and ``equivariant.pt`` there.

@@ -179,16 +179,32 @@ def test_modes_orthonormal_complete_and_each_with_its_own_isotropy_group():
 
 @pytest.mark.slow
 def test_scalar_rock_salt_order_on_b_sites_is_r1_plus_or_r2_minus():
-    """B-site rock-salt ordering of a double perovskite: R1+ with B at the origin, R2- with A."""
+    """B-site rock-salt ordering of a double perovskite: R1+ with B at the origin, R2- with A;
+    untilted, its space group is Fm-3m (Howard, Kennedy & Woodward, Acta Cryst. B59, 463 (2003),
+    tilt system a0a0a0 of the rock-salt ordered A2BB'O6), named here from the operations alone."""
     parent = builtin_structure("SrTiO3-cubic")
     cell = parent_supercell(parent, 2 * np.eye(3, dtype=int))
     frac = cell.get_scaled_positions(wrap=False) * 2
     charge = np.array([(-1.0) ** int(round(x.sum())) if s == "Ti" else 0.0
                        for x, s in zip(frac, cell.get_chemical_symbols())])
-    assert list(_amplitudes(decompose_field(parent, (2, 2, 2), charge, "0e"))) == ["R1+"]
+    ordered = decompose_field(parent, (2, 2, 2), charge, "0e")
+    assert list(_amplitudes(ordered)) == ["R1+"]
+    assert ordered.mode("R1+").isotropy_subgroup == "Fm-3m (225)"
     # the same atoms seen from the A site: shift the parent, keep the atom order
     shifted = decompose_field(parent, (2, 2, 2), charge, "0e", origin=(0.5, 0.5, 0.5))
     assert list(_amplitudes(shifted)) == ["R2-"]
+
+
+def test_isotropy_named_from_operations_agrees_with_spglib_on_the_displaced_structure(srtio3):
+    """Two routes to each displacement mode's isotropy subgroup: spglib on parent + mode (what
+    decompose_distortion reports) and the stabilizer's operations named by spglib (what every
+    other field gets). They must agree mode by mode."""
+    for result in (srtio3, decompose_distortion("BaTiO3-cubic", "BaTiO3-tetragonal")):
+        by_operations = decompose_field(result.parent_name, result.analysis_matrix, result.field_values, "1o")
+        named = {m.irrep: m.isotropy_subgroup for m in by_operations.modes}
+        for mode in result.modes:
+            if mode.amplitude > 1e-9:
+                assert named[mode.irrep] == mode.isotropy_subgroup
 
 
 def test_axial_and_quadrupole_fields_decompose_completely():

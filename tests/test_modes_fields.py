@@ -47,9 +47,27 @@ def test_g_type_moments_are_r4_plus_per_magnetic_primitive_cell(tmp_path):
     # cell (10 atoms, two formula units) holds two of them
     assert first["amplitude_parent_cell"] == pytest.approx(2.5, rel=1e-12)
     assert first["amplitude"] == pytest.approx(2.5 * np.sqrt(2), rel=1e-12)
+    # moments in the xz plane, off the axes: only 2/m of the tilt's 4/mmm survives
+    assert first["isotropy_subgroup"] == "C2/m (12)" and first["isotropy_order"] == 16
     # the positions alone keep the parent's group, and the header says so (rich wraps long lines)
     assert data["child_space_group"] == "Pm-3m (221)"
     assert "the child's atoms alone: Pm-3m (221)" in " ".join(out.output.split())
+
+
+def test_g_type_moments_along_c_have_the_isotropy_group_of_the_tilt():
+    """G-type moments along z and the a0a0c- tilt are both the staggered axial vector along z on
+    the B sites: the same R4+ arm, so the same isotropy subgroup I4/mcm (without time reversal)."""
+    from ase.build import make_supercell
+
+    from symbreak.modes import decompose_distortion, decompose_field
+
+    cell = make_supercell(builtin_structure("SrTiO3-cubic"), 2 * np.eye(3, dtype=int))
+    titanium = np.array(cell.get_chemical_symbols()) == "Ti"
+    sign = (-1) ** np.rint(2 * cell.get_scaled_positions().sum(axis=1)).astype(int)
+    moments = decompose_field("SrTiO3-cubic", cell, np.outer(np.where(titanium, sign, 0.0), [0, 0, 1]), "1e")
+    tilt = decompose_distortion("SrTiO3-cubic", "SrTiO3-tetragonal").mode("R4+")
+    assert moments.modes[0].irrep == "R4+" and moments.modes[0].isotropy_subgroup == tilt.isotropy_subgroup
+    assert tilt.isotropy_subgroup == "I4/mcm (140)"
 
 
 def test_charges_and_collinear_moments_are_scalars(tmp_path):

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..results import Result, format_number
 from ..structures import load_structure
-from .isotypic import ModeSpace, _arm_projection, field_matrices, mode_spaces, stabilizer_order
+from .isotypic import ModeSpace, _arm_projection, field_matrices, mode_spaces, stabilizer, stabilizer_order
 from .labels import format_k, iso_ir_label, point_group_of
 from .quotient import SpaceGroupAction, invariant_supercell, lattice_points, parent_supercell
 from .relation import Relation, find_relation, shift_origin
@@ -63,7 +63,10 @@ class Mode:
         Direction in order-parameter space resolved by arm: the amplitude on each arm k of the
         star (AMPLIMODES normalisation); e.g. one M arm for a0a0c+ tilts, all three for a+a+a+.
     isotropy_subgroup : str or None
-        Space group of parent + this mode alone (spglib; displacements only), e.g. ``"I4/mcm (140)"``.
+        Space group of this mode alone, e.g. ``"I4/mcm (140)"``: for the displacements of
+        :func:`decompose_distortion`, spglib on the parent plus this mode (a check independent of
+        the projectors); for any other field, the elements of ``G`` that keep the mode, named by
+        spglib from their operations (:meth:`~symbreak.modes.quotient.SpaceGroupAction.space_group_of`).
     isotropy_order : int
         Elements of ``G / T_S`` leaving the mode invariant (any field type).
     dimension, multiplicity : int
@@ -287,12 +290,16 @@ def _modes_of(action: SpaceGroupAction, spaces: list[ModeSpace], values: np.ndar
         subgroup, order = None, 0
         if norm > 1e-10 * max(np.sqrt(total2), 1e-300) and norm > 1e-12:
             peak = float(np.linalg.norm(component, axis=1).max())
-            order = stabilizer_order(action, blocks, component, atol=1e-6 * peak)
+            elements = stabilizer(action, blocks, component, atol=1e-6 * peak)
+            order = len(elements)
             if isotropy and irrep == "1o":
                 probe = parent_supercell(action.parent, action.matrix)
                 probe.positions += component * (0.1 / peak)
                 name, number, _ = _space_group(probe, symprec)
                 subgroup = f"{name} ({number})"
+            else:
+                named = action.space_group_of(elements)
+                subgroup = None if named is None else f"{named[0]} ({named[1]})"
         modes.append(Mode(space.label, space.iso_ir, space.k, list(space.star), space.small_irrep, norm * scale_child,
                           norm * scale_parent, norm**2 / total2 if total2 > 0 else 0.0, arms, subgroup, order,
                           space.dimension, space.multiplicity, component))
@@ -439,7 +446,7 @@ def decompose_field(
     -------
     ModeDecomposition
         Amplitudes in the field's units; normalised per primitive cell of the child when a child
-        is given, per supercell otherwise; ``isotropy_order`` (not a spglib symbol) for non-vector fields.
+        is given, per supercell otherwise; each mode's isotropy group named from its operations.
     """
     from .isotypic import parse_irrep, wigner
 

@@ -33,7 +33,7 @@ from ..symmetry import wigner_matrices
 from .labels import format_k, iso_ir_label, kpoint_letter, little_cogroup, point_group_of, representative_arm
 from .quotient import SpaceGroupAction, lattice_points
 
-__all__ = ["ModeSpace", "mode_spaces", "field_matrices", "apply_element", "stabilizer_order"]
+__all__ = ["ModeSpace", "mode_spaces", "field_matrices", "apply_element", "stabilizer", "stabilizer_order"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,6 +123,13 @@ def apply_element(action: SpaceGroupAction, blocks: np.ndarray, element: int, fi
 def stabilizer_order(action: SpaceGroupAction, blocks: np.ndarray, field: np.ndarray, atol: float) -> int:
     r"""Number of elements g of Q with :math:`\max_j |(g\cdot f)_j - f_j| \le` ``atol``: the order of
     the isotropy group of ``field`` (N, d) in Q (translations of the supercell excluded)."""
+    return len(stabilizer(action, blocks, field, atol))
+
+
+def stabilizer(action: SpaceGroupAction, blocks: np.ndarray, field: np.ndarray, atol: float) -> np.ndarray:
+    r"""Indices of the elements g of Q with :math:`\max_j |(g\cdot f)_j - f_j| \le` ``atol``: the
+    isotropy group of ``field`` (N, d) in Q (name it with
+    :meth:`~symbreak.modes.quotient.SpaceGroupAction.space_group_of`)."""
     # (g·f)_{π_g(j)} = D(R_g) f_j, so g keeps f iff D(R_g) f_j = f_{π_g(j)} for every atom j.
     # Most elements fail on the atoms of largest |f|: screen all elements on 1, then 8 of those,
     # and check only the survivors on every atom (the full (|Q|, N, d) comparison took 12 s of a
@@ -136,7 +143,7 @@ def stabilizer_order(action: SpaceGroupAction, blocks: np.ndarray, field: np.nda
         candidates = candidates[np.einsum("gja,gja->gj", diff, diff).max(axis=1) <= atol**2]
         if len(candidates) == 0:
             break
-    return int(len(candidates))
+    return candidates
 
 
 def _permutation_entries(action: SpaceGroupAction) -> np.ndarray:

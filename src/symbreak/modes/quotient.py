@@ -370,3 +370,29 @@ class SpaceGroupAction:
     def op_of(self, element: np.ndarray | int) -> np.ndarray | int:
         """spglib operation index of element(s)."""
         return np.asarray(element) // self.n_cells
+
+    def space_group_of(self, elements) -> tuple[str, int] | None:
+        r"""(Hermann–Mauguin symbol, number) of the space group made of these elements of Q (a
+        subgroup, e.g. the isotropy group of a field) and the supercell's lattice translations.
+
+        The operations :math:`x \mapsto W x + w + t` (parent fractional) are written in the
+        supercell basis, :math:`y \mapsto H^{-\top} W H^{\top} y + H^{-\top}(w + t)` (parent
+        fractional :math:`x = H^\top y`), and named by spglib's
+        ``get_spacegroup_type_from_symmetry``: this names the isotropy group of any field
+        (scalars, axial vectors, quadrupoles), where spglib's structure search sees positions only.
+        None if spglib cannot name it.
+        """
+        import spglib
+
+        elements = np.asarray(elements, dtype=np.int64)
+        h_t = self.matrix.T.astype(np.float64)
+        to_super = np.linalg.inv(h_t)
+        ops = self.op_of(elements)
+        rotations = np.einsum("ij,njk,kl->nil", to_super, self.rotations[ops].astype(np.float64), h_t)
+        translations = (self.shifts[ops] + self.translations[elements % self.n_cells]) @ to_super.T
+        lattice = self.matrix.astype(np.float64) @ self.parent.cell.array
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # spglib >= 2.5 on its legacy error handling
+            found = spglib.get_spacegroup_type_from_symmetry(np.rint(rotations).astype(np.intc),
+                                                             translations % 1.0, lattice, symprec=1e-5)
+        return None if found is None else (found.international_short, int(found.number))

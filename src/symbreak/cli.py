@@ -500,9 +500,9 @@ def modes(
         result = decompose_distortion(parent, child, matrix=grid, origin=shift, symprec=symprec,
                                       max_distance=max_distance)
     else:
-        atoms, values, irrep = child_field(child, field, field_irrep)
-        result = decompose_field(parent, atoms, values, irrep, matrix=grid, origin=shift, symprec=symprec,
-                                 max_distance=max_distance)
+        atoms, values, irrep, magnetic = child_field(child, field, field_irrep)
+        result = decompose_field(parent, atoms, values, irrep, matrix=grid, origin=shift, time_odd=magnetic,
+                                 symprec=symprec, max_distance=max_distance)
     _show(result, json_path, out)
 
 

@@ -203,6 +203,7 @@ class ModeDecomposition(Result):
     spaces: list = dataclasses.field(repr=False, default_factory=list)
     group_order: int = 0
     normalisation: str = "child primitive cell"
+    time_odd: bool = False
 
     def mode(self, label: str) -> Mode:
         """The mode with this label (ValueError if absent)."""
@@ -213,7 +214,7 @@ class ModeDecomposition(Result):
 
     def payload(self) -> dict[str, Any]:
         return {
-            "parent": self.parent_name, "child": self.child_name, "field": self.field,
+            "parent": self.parent_name, "child": self.child_name, "field": self.field, "time_odd": self.time_odd,
             "parent_space_group": self.parent_space_group, "child_space_group": self.child_space_group,
             "origin": {"description": self.origin, "shift_applied": self.origin_shift_parent},
             "supercell": np.asarray(self.matrix).tolist(),
@@ -237,7 +238,8 @@ class ModeDecomposition(Result):
         else:  # spglib sees the positions, not the field
             groups = f"{self.parent_space_group}; the child's atoms alone: {self.child_space_group}"
         lines = [
-            f"[bold]{self.child_name}[/] relative to [bold]{self.parent_name}[/] ({groups}), field {self.field}",
+            f"[bold]{self.child_name}[/] relative to [bold]{self.parent_name}[/] ({groups}), field {self.field}"
+            + (", time-odd (magnetic: m-prefixed irreps, magnetic isotropy groups)" if self.time_odd else ""),
             f"origin: {self.origin}" + (f" (parent shifted by {self.origin_shift_parent})" if any(self.origin_shift_parent) else ""),
             f"child cell = {np.asarray(self.matrix).tolist()} × parent cell; analysed on "
             f"{np.asarray(self.analysis_matrix).tolist()} ({len(self.field_values)} atoms)",
@@ -269,8 +271,26 @@ class ModeDecomposition(Result):
         return [plot_mode_amplitudes(self, Path(out_dir) / "mode_amplitudes.png")]
 
 
+def _magnetic_group(action: SpaceGroupAction, moments: np.ndarray, symprec: float) -> tuple[str, int]:
+    """Magnetic space group of the parent supercell carrying ``moments`` (N, 3) or (N,) (spglib's
+    magnetic dataset): ``("BNS 140.550 (type IV)", number of operations modulo the supercell)``."""
+    import spglib
+
+    cell = parent_supercell(action.parent, action.matrix)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        data = spglib.get_magnetic_symmetry_dataset(
+            (cell.cell.array, cell.get_scaled_positions(), cell.numbers, moments), symprec=symprec)
+        kind = None if data is None else spglib.get_magnetic_spacegroup_type(data.uni_number)
+    if kind is None:  # pragma: no cover (spglib always finds the identity)
+        return "-", 0
+    roman = {1: "I", 2: "II", 3: "III", 4: "IV"}[int(kind.type)]
+    return f"BNS {kind.bns_number} (type {roman})", len(data.rotations)
+
+
 def _modes_of(action: SpaceGroupAction, spaces: list[ModeSpace], values: np.ndarray, irrep: str,
-              n_prim: int, n_parent: int, isotropy: bool, symprec: float) -> tuple[list[Mode], float]:
+              n_prim: int, n_parent: int, isotropy: bool, symprec: float,
+              time_odd: bool = False) -> tuple[list[Mode], float]:
     n_atoms, d = values.shape
     flat = values.reshape(-1)
     total2 = float(flat @ flat)
@@ -292,7 +312,10 @@ def _modes_of(action: SpaceGroupAction, spaces: list[ModeSpace], values: np.ndar
             peak = float(np.linalg.norm(component, axis=1).max())
             elements = stabilizer(action, blocks, component, atol=1e-6 * peak)
             order = len(elements)
-            if isotropy and irrep == "1o":
+            if time_odd:  # time reversal belongs to the group: the magnetic space group of parent + mode
+                moments = component / peak  # unit scale: spglib compares moments with symprec
+                subgroup, order = _magnetic_group(action, moments[:, 0] if d == 1 else moments, symprec)
+            elif isotropy and irrep == "1o":
                 probe = parent_supercell(action.parent, action.matrix)
                 probe.positions += component * (0.1 / peak)
                 name, number, _ = _space_group(probe, symprec)
@@ -300,7 +323,8 @@ def _modes_of(action: SpaceGroupAction, spaces: list[ModeSpace], values: np.ndar
             else:
                 named = action.space_group_of(elements)
                 subgroup = None if named is None else f"{named[0]} ({named[1]})"
-        modes.append(Mode(space.label, space.iso_ir, space.k, list(space.star), space.small_irrep, norm * scale_child,
+        label = "m" + space.label if time_odd else space.label  # ISODISTORT's prefix of magnetic irreps
+        modes.append(Mode(label, space.iso_ir, space.k, list(space.star), space.small_irrep, norm * scale_child,
                           norm * scale_parent, norm**2 / total2 if total2 > 0 else 0.0, arms, subgroup, order,
                           space.dimension, space.multiplicity, component))
     residual = float(np.abs(recon - flat).max()) if len(flat) else 0.0
@@ -352,7 +376,7 @@ def decompose_distortion(
 
 
 def _decompose_relation(relation: Relation, values: np.ndarray, irrep: str, origin, symprec: float,
-                        isotropy: bool) -> ModeDecomposition:
+                        isotropy: bool, time_odd: bool = False) -> ModeDecomposition:
     p = relation.parent
     big = invariant_supercell(relation.matrix, _parent_rotations(p, symprec))
     action = SpaceGroupAction(p, big, symprec)
@@ -371,7 +395,8 @@ def _decompose_relation(relation: Relation, values: np.ndarray, irrep: str, orig
                 f"in the common supercell, but only {stab} of the parent's {psg[0]} ({psg[1]}) operations leave it "
                 "invariant (the child has symmetry the parent lacks)")
     csg = _space_group(relation.child, symprec)
-    modes, residual = _modes_of(action, spaces, field, irrep, relation.child_primitive_atoms, len(p), isotropy, symprec)
+    modes, residual = _modes_of(action, spaces, field, irrep, relation.child_primitive_atoms, len(p), isotropy, symprec,
+                                time_odd)
     total = float(np.linalg.norm(field)) * np.sqrt(relation.child_primitive_atoms / len(field))
     strain = relation.strain if irrep == "1o" else None
     return ModeDecomposition(
@@ -382,7 +407,7 @@ def _decompose_relation(relation: Relation, values: np.ndarray, irrep: str, orig
         matrix=relation.matrix, analysis_matrix=big, modes=modes, strain=strain,
         strain_modes=[] if strain is None else strain_modes(strain, action), total_amplitude=total,
         residual=residual, child_origin_shift=relation.origin_shift, rotation=relation.rotation,
-        field_values=field, spaces=spaces, group_order=action.order)
+        field_values=field, spaces=spaces, group_order=action.order, time_odd=time_odd)
 
 
 def _primitive_atoms_with_field(atoms, values: np.ndarray, symprec: float) -> int:
@@ -414,6 +439,7 @@ def decompose_field(
     *,
     origin: Any = None,
     matrix: Any = None,
+    time_odd: bool = False,
     symprec: float = 1e-3,
     max_strain: float = 0.15,
     max_distance: float = 1.0,
@@ -441,6 +467,11 @@ def decompose_field(
     matrix : (3, 3) int, optional
         With a child structure: its cell in the basis of the parent cell as given (found
         automatically if omitted).
+    time_odd : bool
+        The field changes sign under time reversal: magnetic moments (``"1e"``, or ``"0e"`` for
+        collinear ones). The mode spaces are the same (time reversal acts as −1 on all of them);
+        the labels get ISODISTORT's ``m`` prefix (``mR4+``) and each mode's isotropy subgroup is
+        the magnetic space group of the parent plus that mode (spglib, BNS number and type).
 
     Returns
     -------
@@ -451,6 +482,9 @@ def decompose_field(
     from .isotypic import parse_irrep, wigner
 
     ir, d = parse_irrep(irrep)
+    if time_odd and ir not in ("1e", "0e"):
+        raise ValueError(f"a time-odd field here is a magnetic moment: irrep 1e (or 0e for collinear moments), "
+                         f"got {ir}")
     x = np.asarray(values, dtype=np.float64)
     if x.ndim == 1 and d == 1:
         x = x[:, None]
@@ -489,7 +523,7 @@ def decompose_field(
         field = x[relation.permutation] @ rot.T
         relation = dataclasses.replace(relation, child_primitive_atoms=_primitive_atoms_with_field(
             relation.child, x, symprec))
-    out = _decompose_relation(relation, field, ir, origin, symprec, isotropy=False)
+    out = _decompose_relation(relation, field, ir, origin, symprec, isotropy=False, time_odd=time_odd)
     if spec is not None:  # values on a parent supercell: no child structure, no child space group
         out = dataclasses.replace(out, child_space_group=None, normalisation="given supercell")
     return out

@@ -8,7 +8,8 @@ ASE keeps the per-atom columns of a file in ``atoms.arrays``: an extxyz line
 The O(3) irrep of the field decides how the parent's operations act on it, and cannot be read
 from the numbers: three columns may be a polar vector (``1o``, a displacement or a dipole) or an
 axial one (``1e``, a magnetic moment). Magnetic moments default to ``1e``, one column to ``0e``;
-anything else has to be said.
+anything else has to be said. Magnetic moments are also time-odd, which the decomposition uses for
+their labels (``mR4+``) and isotropy groups (magnetic space groups).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ _MAGNETIC = "initial_magmoms"
 _STRUCTURAL = ("numbers", "positions", "spacegroup_kinds")  # structure, not fields (the last is ASE's site index)
 
 
-def child_field(child: Any, name: str, irrep: str | None = None) -> tuple["ase.Atoms", np.ndarray, str]:
-    """The child structure, the per-atom array ``name`` of it and the array's O(3) irrep.
+def child_field(child: Any, name: str, irrep: str | None = None) -> tuple["ase.Atoms", np.ndarray, str, bool]:
+    """The child structure, the per-atom array ``name`` of it, the array's O(3) irrep, and whether
+    it is time-odd (magnetic moments).
 
     Parameters
     ----------
@@ -73,4 +75,5 @@ def child_field(child: Any, name: str, irrep: str | None = None) -> tuple["ase.A
                          "3-vectors (extxyz initial_magmoms:R:3) or decompose them as scalars (--field-irrep 0e)")
     if columns != dim:
         raise ValueError(f"{name!r} has {columns} column(s) per atom, but irrep {text} has {dim} components")
-    return atoms, values.reshape(len(atoms), dim), text
+    magnetic = key == _MAGNETIC and text in ("1e", "0e")  # moments: time-odd axial vectors or collinear values
+    return atoms, values.reshape(len(atoms), dim), text, magnetic

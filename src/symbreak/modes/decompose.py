@@ -66,9 +66,11 @@ class Mode:
         Space group of this mode alone, e.g. ``"I4/mcm (140)"``: for the displacements of
         :func:`decompose_distortion`, spglib on the parent plus this mode (a check independent of
         the projectors); for any other field, the elements of ``G`` that keep the mode, named by
-        spglib from their operations (:meth:`~symbreak.modes.quotient.SpaceGroupAction.space_group_of`).
+        spglib from their operations (:meth:`~symbreak.modes.quotient.SpaceGroupAction.space_group_of`);
+        for a time-odd field, its magnetic space group (``"BNS 140.550 (type IV)"``).
     isotropy_order : int
-        Elements of ``G / T_S`` leaving the mode invariant (any field type).
+        Elements of ``G / T_S`` leaving the mode invariant (any field type); for a time-odd field,
+        the operations of the magnetic group modulo the supercell, primed ones included.
     dimension, multiplicity : int
         Dimension of the irrep (arms × small irrep) and its number of copies in the field space.
     component : (N_S, d) float64
@@ -310,19 +312,20 @@ def _modes_of(action: SpaceGroupAction, spaces: list[ModeSpace], values: np.ndar
         subgroup, order = None, 0
         if norm > 1e-10 * max(np.sqrt(total2), 1e-300) and norm > 1e-12:
             peak = float(np.linalg.norm(component, axis=1).max())
-            elements = stabilizer(action, blocks, component, atol=1e-6 * peak)
-            order = len(elements)
             if time_odd:  # time reversal belongs to the group: the magnetic space group of parent + mode
                 moments = component / peak  # unit scale: spglib compares moments with symprec
                 subgroup, order = _magnetic_group(action, moments[:, 0] if d == 1 else moments, symprec)
-            elif isotropy and irrep == "1o":
-                probe = parent_supercell(action.parent, action.matrix)
-                probe.positions += component * (0.1 / peak)
-                name, number, _ = _space_group(probe, symprec)
-                subgroup = f"{name} ({number})"
             else:
-                named = action.space_group_of(elements)
-                subgroup = None if named is None else f"{named[0]} ({named[1]})"
+                elements = stabilizer(action, blocks, component, atol=1e-6 * peak)
+                order = len(elements)
+                if isotropy and irrep == "1o":
+                    probe = parent_supercell(action.parent, action.matrix)
+                    probe.positions += component * (0.1 / peak)
+                    name, number, _ = _space_group(probe, symprec)
+                    subgroup = f"{name} ({number})"
+                else:
+                    named = action.space_group_of(elements)
+                    subgroup = None if named is None else f"{named[0]} ({named[1]})"
         label = "m" + space.label if time_odd else space.label  # ISODISTORT's prefix of magnetic irreps
         modes.append(Mode(label, space.iso_ir, space.k, list(space.star), space.small_irrep, norm * scale_child,
                           norm * scale_parent, norm**2 / total2 if total2 > 0 else 0.0, arms, subgroup, order,

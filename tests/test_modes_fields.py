@@ -73,7 +73,7 @@ def test_g_type_moments_along_c_have_the_isotropy_group_of_the_tilt():
 
 
 def test_magnetic_groups_of_textbook_orders():
-    """Time-odd moments on the Ti of cubic SrTiO3 (spglib's magnetic dataset names the groups):
+    """Time-odd moments on the Ti of cubic SrTiO3 (groups named by spglib from the operations):
     a ferromagnet along [001] is mGM4+ with P4/mm'm' (BNS 123.345, type III), the magnetic group of
     a cubic ferromagnet along a fourfold axis; G-type order along c is mR4+ of type IV (BNS 140.550,
     the I4/mcm of the axial-vector analysis plus the anti-translations)."""
@@ -90,6 +90,24 @@ def test_magnetic_groups_of_textbook_orders():
     assert g_type.modes[0].irrep == "mR4+" and g_type.modes[0].isotropy_subgroup == "BNS 140.550 (type IV)"
     with pytest.raises(ValueError, match="time-odd field here is a magnetic moment"):
         decompose_field("SrTiO3-cubic", cell, np.zeros((40, 3)), "1o", time_odd=True)
+
+
+def test_noise_on_the_moments_keeps_the_magnetic_primitive_cell():
+    """Moments from a calculation differ in the last digits: noise of 0.1 % of the moment must not
+    split equivalent Ti and shrink A's normalisation cell (10 atoms for G-type order)."""
+    from ase.build import make_supercell
+
+    from symbreak.modes import decompose_field
+
+    cell = make_supercell(builtin_structure("SrTiO3-cubic"), 2 * np.eye(3, dtype=int))
+    titanium = np.where(np.array(cell.get_chemical_symbols()) == "Ti", 1.0, 0.0)
+    sign = (-1) ** np.rint(2 * cell.get_scaled_positions().sum(axis=1)).astype(int)
+    moments = np.outer(titanium * sign, [0, 0, 2.5])
+    noisy = moments + 2.5e-3 * np.random.default_rng(0).normal(size=moments.shape)
+    clean, rough = (decompose_field("SrTiO3-cubic", cell, m, "1e", time_odd=True) for m in (moments, noisy))
+    assert clean.normalisation_atoms == rough.normalisation_atoms == 10
+    assert rough.modes[0].irrep == "mR4+"
+    assert rough.modes[0].amplitude == pytest.approx(clean.modes[0].amplitude, rel=1e-2)
 
 
 def test_charges_and_collinear_moments_are_scalars(tmp_path):

@@ -206,6 +206,7 @@ class ModeDecomposition(Result):
     group_order: int = 0
     normalisation: str = "child primitive cell"
     time_odd: bool = False
+    normalisation_atoms: int = 0
 
     def mode(self, label: str) -> Mode:
         """The mode with this label (ValueError if absent)."""
@@ -224,6 +225,7 @@ class ModeDecomposition(Result):
             "modes": [m.to_dict() for m in self.modes],
             "total_amplitude": self.total_amplitude, "residual": self.residual,
             "analysis_group_order": self.group_order, "amplitude_normalisation": self.normalisation,
+            "normalisation_atoms": self.normalisation_atoms,
             "strain": None if self.strain is None else {
                 "tensor": np.asarray(self.strain).tolist(),
                 "modes": [{k: v for k, v in s.items() if k != "tensor"} for s in self.strain_modes]},
@@ -257,7 +259,8 @@ class ModeDecomposition(Result):
         hidden = sum(1 for m in self.modes if m.amplitude < threshold)
         if hidden:
             lines.append(f"({hidden} more modes below {threshold:g}{unit})")
-        lines.append(f"A: per {self.normalisation}{' (AMPLIMODES)' if self.normalisation.startswith('child') else ''}, "
+        lines.append(f"A: per {self.normalisation} ({self.normalisation_atoms} atoms)"
+                     f"{' (AMPLIMODES)' if self.normalisation.startswith('child') else ''}, "
                      f"Ap: per parent cell (ISODISTORT); total A "
                      f"{self.total_amplitude:.5f}{unit}; modes sum to the field within {self.residual:.1e}")
         if self.strain is not None:
@@ -271,23 +274,6 @@ class ModeDecomposition(Result):
         from ._plot import plot_mode_amplitudes
 
         return [plot_mode_amplitudes(self, Path(out_dir) / "mode_amplitudes.png")]
-
-
-def _magnetic_group(action: SpaceGroupAction, moments: np.ndarray, symprec: float) -> tuple[str, int]:
-    """Magnetic space group of the parent supercell carrying ``moments`` (N, 3) or (N,) (spglib's
-    magnetic dataset): ``("BNS 140.550 (type IV)", number of operations modulo the supercell)``."""
-    import spglib
-
-    cell = parent_supercell(action.parent, action.matrix)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        data = spglib.get_magnetic_symmetry_dataset(
-            (cell.cell.array, cell.get_scaled_positions(), cell.numbers, moments), symprec=symprec)
-        kind = None if data is None else spglib.get_magnetic_spacegroup_type(data.uni_number)
-    if kind is None:  # pragma: no cover (spglib always finds the identity)
-        return "-", 0
-    roman = {1: "I", 2: "II", 3: "III", 4: "IV"}[int(kind.type)]
-    return f"BNS {kind.bns_number} (type {roman})", len(data.rotations)
 
 
 def _modes_of(action: SpaceGroupAction, spaces: list[ModeSpace], values: np.ndarray, irrep: str,
@@ -312,9 +298,10 @@ def _modes_of(action: SpaceGroupAction, spaces: list[ModeSpace], values: np.ndar
         subgroup, order = None, 0
         if norm > 1e-10 * max(np.sqrt(total2), 1e-300) and norm > 1e-12:
             peak = float(np.linalg.norm(component, axis=1).max())
-            if time_odd:  # time reversal belongs to the group: the magnetic space group of parent + mode
-                moments = component / peak  # unit scale: spglib compares moments with symprec
-                subgroup, order = _magnetic_group(action, moments[:, 0] if d == 1 else moments, symprec)
+            if time_odd:  # time reversal belongs to the group: elements keeping u, and those reversing it, primed
+                unitary = stabilizer(action, blocks, component, atol=1e-6 * peak)
+                primed = stabilizer(action, blocks, component, atol=1e-6 * peak, sign=-1.0)
+                subgroup, order = action.magnetic_group_of(unitary, primed), len(unitary) + len(primed)
             else:
                 elements = stabilizer(action, blocks, component, atol=1e-6 * peak)
                 order = len(elements)
@@ -410,7 +397,13 @@ def _decompose_relation(relation: Relation, values: np.ndarray, irrep: str, orig
         matrix=relation.matrix, analysis_matrix=big, modes=modes, strain=strain,
         strain_modes=[] if strain is None else strain_modes(strain, action), total_amplitude=total,
         residual=residual, child_origin_shift=relation.origin_shift, rotation=relation.rotation,
-        field_values=field, spaces=spaces, group_order=action.order, time_odd=time_odd)
+        field_values=field, spaces=spaces, group_order=action.order, time_odd=time_odd,
+        normalisation_atoms=relation.child_primitive_atoms)
+
+
+FIELD_TOLERANCE = 1e-2
+"""Relative tolerance for equal field values when finding the primitive cell of an ordered field
+(1 % of the largest value: noise of a calculation merges, a real order differs by far more)."""
 
 
 def _primitive_atoms_with_field(atoms, values: np.ndarray, symprec: float) -> int:
@@ -419,15 +412,24 @@ def _primitive_atoms_with_field(atoms, values: np.ndarray, symprec: float) -> in
     alone do not show).
 
     Only pure translations set the primitive cell, and they carry a field value over unchanged,
-    so atoms are told apart by species and field value (to 1e-6 of the largest value): spglib's
-    primitive cell of that colouring is the field's.
+    so atoms are told apart by species and field value: spglib's primitive cell of that colouring
+    is the field's. Values within :data:`FIELD_TOLERANCE` × the largest |value| of a colour's first
+    member share its colour, so that noise (moments from a calculation differ in the last digits)
+    does not split equivalent atoms and shrink A's cell.
     """
     import spglib
 
-    scale = max(float(np.abs(values).max()), 1e-300)
-    keys = [(int(z), *np.round(v / scale, 6).tolist()) for z, v in zip(atoms.numbers, values)]
-    colours = {key: i for i, key in enumerate(dict.fromkeys(keys))}
-    types = np.array([colours[key] for key in keys])
+    tol = FIELD_TOLERANCE * max(float(np.linalg.norm(values, axis=1).max()), 1e-300)
+    first: list[int] = []  # the first atom of each colour
+    types = np.empty(len(values), dtype=np.int64)
+    for i, (z, v) in enumerate(zip(atoms.numbers, values)):
+        reps = np.asarray(first, dtype=np.int64)
+        same = reps[(atoms.numbers[reps] == z) & (np.linalg.norm(values[reps] - v, axis=1) <= tol)] if first else reps
+        if len(same):
+            types[i] = types[same[0]]
+        else:
+            types[i] = len(first)
+            first.append(i)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         primitive = spglib.find_primitive((atoms.cell.array, atoms.get_scaled_positions(), types), symprec=symprec)
@@ -474,7 +476,8 @@ def decompose_field(
         The field changes sign under time reversal: magnetic moments (``"1e"``, or ``"0e"`` for
         collinear ones). The mode spaces are the same (time reversal acts as −1 on all of them);
         the labels get ISODISTORT's ``m`` prefix (``mR4+``) and each mode's isotropy subgroup is
-        the magnetic space group of the parent plus that mode (spglib, BNS number and type).
+        the magnetic space group of the parent plus that mode (the elements keeping it, and those
+        reversing it combined with time reversal, named by spglib: BNS number and type).
 
     Returns
     -------

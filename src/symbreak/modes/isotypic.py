@@ -126,10 +126,12 @@ def stabilizer_order(action: SpaceGroupAction, blocks: np.ndarray, field: np.nda
     return len(stabilizer(action, blocks, field, atol))
 
 
-def stabilizer(action: SpaceGroupAction, blocks: np.ndarray, field: np.ndarray, atol: float) -> np.ndarray:
-    r"""Indices of the elements g of Q with :math:`\max_j |(g\cdot f)_j - f_j| \le` ``atol``: the
-    isotropy group of ``field`` (N, d) in Q (name it with
-    :meth:`~symbreak.modes.quotient.SpaceGroupAction.space_group_of`)."""
+def stabilizer(action: SpaceGroupAction, blocks: np.ndarray, field: np.ndarray, atol: float,
+               sign: float = 1.0) -> np.ndarray:
+    r"""Indices of the elements g of Q with :math:`\max_j |(g\cdot f)_j - s f_j| \le` ``atol``: the
+    isotropy group of ``field`` (N, d) in Q for ``sign`` s = 1 (name it with
+    :meth:`~symbreak.modes.quotient.SpaceGroupAction.space_group_of`); with s = −1 the elements
+    that reverse it, which combined with time reversal keep a time-odd field."""
     # (g·f)_{π_g(j)} = D(R_g) f_j, so g keeps f iff D(R_g) f_j = f_{π_g(j)} for every atom j.
     # Most elements fail on the atoms of largest |f|: screen all elements on 1, then 8 of those,
     # and check only the survivors on every atom (the full (|Q|, N, d) comparison took 12 s of a
@@ -139,7 +141,7 @@ def stabilizer(action: SpaceGroupAction, blocks: np.ndarray, field: np.ndarray, 
     by_size = np.argsort(-np.einsum("ja,ja->j", field, field), kind="stable")
     candidates = np.arange(action.order)
     for atoms in (by_size[:1], by_size[:8], by_size):
-        diff = rotated[ops[candidates][:, None], atoms[None, :]] - field[action.permutations[candidates][:, atoms]]
+        diff = rotated[ops[candidates][:, None], atoms[None, :]] - sign * field[action.permutations[candidates][:, atoms]]
         candidates = candidates[np.einsum("gja,gja->gj", diff, diff).max(axis=1) <= atol**2]
         if len(candidates) == 0:
             break

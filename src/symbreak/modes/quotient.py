@@ -371,6 +371,37 @@ class SpaceGroupAction:
         """spglib operation index of element(s)."""
         return np.asarray(element) // self.n_cells
 
+    def _in_supercell_basis(self, elements: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rotations (intc), translations in [0, 1) and lattice of elements, in the supercell basis."""
+        h_t = self.matrix.T.astype(np.float64)
+        to_super = np.linalg.inv(h_t)
+        ops = self.op_of(elements)
+        rotations = np.einsum("ij,njk,kl->nil", to_super, self.rotations[ops].astype(np.float64), h_t)
+        translations = (self.shifts[ops] + self.translations[elements % self.n_cells]) @ to_super.T
+        lattice = self.matrix.astype(np.float64) @ self.parent.cell.array
+        return np.rint(rotations).astype(np.intc), translations % 1.0, lattice
+
+    def magnetic_group_of(self, unitary, reversed_) -> str | None:
+        """BNS number and type of the magnetic group made of the elements ``unitary`` (keep a
+        time-odd field) and ``reversed_`` (reverse it; with time reversal they keep it), e.g.
+        ``"BNS 140.550 (type IV)"``; None if spglib cannot name it.
+
+        Named from the operations (spglib ``get_magnetic_spacegroup_type_from_symmetry``), as
+        :meth:`space_group_of` does for ordinary groups; spglib's structure search with moments
+        (``get_magnetic_symmetry_dataset``) crashed the interpreter on small noise-like modes."""
+        import spglib
+
+        elements = np.concatenate([np.asarray(unitary, dtype=np.int64), np.asarray(reversed_, dtype=np.int64)])
+        rotations, translations, lattice = self._in_supercell_basis(elements)
+        time_reversals = np.r_[np.zeros(len(unitary)), np.ones(len(reversed_))].astype(np.intc)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            found = spglib.get_magnetic_spacegroup_type_from_symmetry(rotations, translations, time_reversals,
+                                                                      lattice, symprec=1e-5)
+        if found is None:  # pragma: no cover (a closed set of operations of a crystal)
+            return None
+        return f"BNS {found.bns_number} (type {('I', 'II', 'III', 'IV')[int(found.type) - 1]})"
+
     def space_group_of(self, elements) -> tuple[str, int] | None:
         r"""(Hermann–Mauguin symbol, number) of the space group made of these elements of Q (a
         subgroup, e.g. the isotropy group of a field) and the supercell's lattice translations.
@@ -384,15 +415,8 @@ class SpaceGroupAction:
         """
         import spglib
 
-        elements = np.asarray(elements, dtype=np.int64)
-        h_t = self.matrix.T.astype(np.float64)
-        to_super = np.linalg.inv(h_t)
-        ops = self.op_of(elements)
-        rotations = np.einsum("ij,njk,kl->nil", to_super, self.rotations[ops].astype(np.float64), h_t)
-        translations = (self.shifts[ops] + self.translations[elements % self.n_cells]) @ to_super.T
-        lattice = self.matrix.astype(np.float64) @ self.parent.cell.array
+        rotations, translations, lattice = self._in_supercell_basis(np.asarray(elements, dtype=np.int64))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # spglib >= 2.5 on its legacy error handling
-            found = spglib.get_spacegroup_type_from_symmetry(np.rint(rotations).astype(np.intc),
-                                                             translations % 1.0, lattice, symprec=1e-5)
+            found = spglib.get_spacegroup_type_from_symmetry(rotations, translations, lattice, symprec=1e-5)
         return None if found is None else (found.international_short, int(found.number))

@@ -90,6 +90,10 @@ def test_magnetic_groups_of_textbook_orders():
     assert g_type.modes[0].irrep == "mR4+" and g_type.modes[0].isotropy_subgroup == "BNS 140.550 (type IV)"
     with pytest.raises(ValueError, match="time-odd field here is a magnetic moment"):
         decompose_field("SrTiO3-cubic", cell, np.zeros((40, 3)), "1o", time_odd=True)
+    broken = np.outer(titanium, [0, 0, 1])
+    broken[7, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite numbers \\(atom rows 7\\)"):
+        decompose_field("SrTiO3-cubic", cell, broken, "1e", time_odd=True)
 
 
 def test_noise_on_the_moments_keeps_the_magnetic_primitive_cell():

@@ -497,7 +497,9 @@ def decompose_field(
     if x.ndim != 2 or x.shape[1] != d:
         raise ValueError(f"values must have shape (atoms, {d}) for irrep {irrep}, got {np.shape(values)}")
     if not np.all(np.isfinite(x)):
-        raise ValueError("values contain NaN or infinite numbers")
+        rows = np.flatnonzero(~np.isfinite(x).all(axis=1))
+        raise ValueError(f"values contain NaN or infinite numbers (atom rows {', '.join(map(str, rows[:10]))}"
+                         f"{', ...' if len(rows) > 10 else ''}); expected finite numbers for every atom")
     spec = np.asarray(child_or_supercell) if not hasattr(child_or_supercell, "get_positions") and not isinstance(
         child_or_supercell, (str, Path)) else None
     if spec is not None:

@@ -34,7 +34,7 @@ from ..structures import load_structure
 from .isotypic import ModeSpace, _arm_projection, field_matrices, mode_spaces, stabilizer, stabilizer_order
 from .labels import format_k, iso_ir_label, point_group_of
 from .quotient import SpaceGroupAction, invariant_supercell, lattice_points, parent_supercell
-from .relation import Relation, find_relation, shift_origin
+from .relation import Relation, find_relation, primitive_atom_count, shift_origin
 
 __all__ = ["Mode", "ModeDecomposition", "decompose_distortion", "decompose_field", "strain_modes"]
 
@@ -417,8 +417,6 @@ def _primitive_atoms_with_field(atoms, values: np.ndarray, symprec: float) -> in
     member share its colour, so that noise (moments from a calculation differ in the last digits)
     does not split equivalent atoms and shrink A's cell.
     """
-    import spglib
-
     tol = FIELD_TOLERANCE * max(float(np.linalg.norm(values, axis=1).max()), 1e-300)
     first: list[int] = []  # the first atom of each colour
     types = np.empty(len(values), dtype=np.int64)
@@ -430,10 +428,7 @@ def _primitive_atoms_with_field(atoms, values: np.ndarray, symprec: float) -> in
         else:
             types[i] = len(first)
             first.append(i)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        primitive = spglib.find_primitive((atoms.cell.array, atoms.get_scaled_positions(), types), symprec=symprec)
-    return len(atoms) if primitive is None else len(primitive[2])
+    return primitive_atom_count(atoms, types, symprec)
 
 
 def decompose_field(

@@ -166,6 +166,17 @@ def _standard_basis(cell: np.ndarray) -> np.ndarray:
     return np.asarray(signs)[:, None] * reduced[list(order)]
 
 
+def primitive_atom_count(atoms: "ase.Atoms", types: np.ndarray, symprec: float) -> int:
+    """Atoms in spglib's primitive cell of ``atoms`` with the atoms told apart by ``types`` (the
+    species, or species and field value): the cell of the AMPLIMODES normalisation."""
+    import spglib
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # spglib >= 2.5 on its legacy error handling
+        primitive = spglib.find_primitive((atoms.cell.array, atoms.get_scaled_positions(), types), symprec=symprec)
+    return len(atoms) if primitive is None else len(primitive[2])
+
+
 def _hermite_forms(n: int) -> list[np.ndarray]:
     """All lower-triangular Hermite normal forms of determinant ``n`` (the index-n sublattices)."""
     out = []
@@ -263,8 +274,6 @@ def find_relation(
     ValueError
         Different compositions, a cell that is not a parent supercell, unmatched atoms.
     """
-    import spglib
-
     parent = load_structure(parent)
     child = load_structure(child)
     if origin is not None:
@@ -310,11 +319,7 @@ def find_relation(
         raise ValueError(f"unmatched atom: child atom {m.permutation[worst]} ({symbol}) is {lengths[worst]:.3g} Å "
                          f"from the nearest free parent site of its species (max_distance {max_distance:g} Å); "
                          "the child is not a small distortion of this parent")
-    data = (child.cell.array, child.get_scaled_positions(), child.numbers)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # spglib >= 2.5 on its legacy error handling
-        primitive = spglib.find_primitive(data, symprec=symprec)
-    n_prim = len(child) if primitive is None else len(primitive[2])
+    n_prim = primitive_atom_count(child, child.numbers, symprec)
     return Relation(
         parent=parent,
         child=child,
